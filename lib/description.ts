@@ -1,0 +1,123 @@
+import type { Readable } from "node:stream";
+import type { V1Container, V1ObjectMeta, V1PodSpec, V1ResourceRequirements, V1Volume } from "@kubernetes/client-node";
+import type { DurationInput } from "./duration.ts";
+
+/**
+ * The content of an input file: text (written as UTF-8), bytes, a file on the local disk,
+ * or a readable stream (Node `Readable` or web `ReadableStream`) that is read once, when
+ * the file is uploaded.
+ */
+export type InputContent =
+  | string
+  | Uint8Array
+  | { readonly path: string }
+  | Readable
+  | ReadableStream<Uint8Array>;
+
+/** One file to place in the pod's working directory before its containers start. */
+export interface InputFile {
+  /** Path relative to the working directory, e.g. `"data.txt"` or `"conf/app.yaml"`. */
+  readonly name: string;
+  readonly content: InputContent;
+}
+
+/** The container that moves files in and out of the pod (Kestra's `fileSidecar`). */
+export interface FileSidecar {
+  /**
+   * Image with a POSIX shell and `tar` (BusyBox is enough).
+   * @default "busybox"
+   */
+  readonly image: string;
+  /** Resources of the file-transfer containers. */
+  readonly resources?: V1ResourceRequirements;
+  /**
+   * Container defaults for the file-transfer containers only. When set, they replace
+   * the pod's `.defaults()` for those containers.
+   */
+  readonly defaultSpec?: Partial<V1Container>;
+}
+
+/**
+ * How to reach the cluster: every connection option of Kestra's PodCreate. When absent,
+ * the usual discovery applies: `KUBECONFIG`, then `~/.kube/config`, then the in-cluster
+ * service account.
+ */
+export interface ConnectionOptions {
+  /** API server URL. @default "https://kubernetes.default.svc" when other fields are given */
+  readonly masterUrl?: string;
+  /** API version. @default "v1" */
+  readonly apiVersion?: string;
+  /** Namespace used when the pod names none. */
+  readonly namespace?: string;
+  /** Bearer token. */
+  readonly oauthToken?: string;
+  /** Command whose standard output is a bearer token, run before each request batch. */
+  readonly oauthTokenProvider?: { readonly command: string; readonly args?: readonly string[] };
+  readonly username?: string;
+  readonly password?: string;
+  /** CA certificate, PEM text. */
+  readonly caCertData?: string;
+  readonly caCertFile?: string;
+  /** Client certificate, PEM text. */
+  readonly clientCertData?: string;
+  readonly clientCertFile?: string;
+  /** Client key, PEM text. */
+  readonly clientKeyData?: string;
+  readonly clientKeyFile?: string;
+  /** @default "RSA" */
+  readonly clientKeyAlgo?: string;
+  readonly clientKeyPassphrase?: string;
+  /** Skip TLS verification of the API server. @default false */
+  readonly trustCerts?: boolean;
+  /** Skip host name verification only. @default false */
+  readonly disableHostnameVerification?: boolean;
+  readonly keyStoreFile?: string;
+  readonly keyStorePassphrase?: string;
+  readonly trustStoreFile?: string;
+  readonly trustStorePassphrase?: string;
+  /** A kubeconfig context to use instead of the current one. */
+  readonly context?: string;
+  /** A kubeconfig file to load instead of the discovered one. */
+  readonly kubeconfigPath?: string;
+}
+
+/** The timeouts of a run, as given to the builder (validated by `compile()`). */
+export interface TimeoutInputs {
+  readonly waitUntilRunning: DurationInput;
+  readonly waitRunning: DurationInput;
+  readonly waitForLogInterval: DurationInput;
+  readonly waitUntilReady: DurationInput;
+}
+
+/**
+ * The frozen description a {@link PodBuilder} accumulates: plain data, no behaviour.
+ * `compile()` turns it into a manifest and an execution plan.
+ */
+export interface PodDescription {
+  readonly kind: "pod";
+  readonly name?: string;
+  readonly namespace: string;
+  /** Metadata other than name and namespace (labels, annotations, …). */
+  readonly metadata: Readonly<Omit<V1ObjectMeta, "name" | "namespace">>;
+  readonly containers: readonly V1Container[];
+  readonly initContainers: readonly V1Container[];
+  readonly volumes: readonly V1Volume[];
+  /** Any other pod spec field. */
+  readonly spec: Readonly<Omit<V1PodSpec, "containers" | "initContainers" | "volumes">>;
+  readonly defaults?: Partial<V1Container>;
+  readonly inputFiles: readonly InputFile[];
+  readonly outputFiles: readonly string[];
+  /** Working directory inside the pod. @default "/podkit/work" */
+  readonly workingDir: string;
+  readonly fileSidecar: FileSidecar;
+  readonly timeouts: TimeoutInputs;
+  readonly delete: boolean;
+  readonly resume: boolean;
+  readonly runId?: string;
+  readonly connection?: ConnectionOptions;
+  /**
+   * Accept `::{"outputs":…}::` lines only when they carry this run's nonce
+   * (`::podkit-<nonce>::{"outputs":…}::`). @default false
+   */
+  readonly outputNonce: boolean;
+}

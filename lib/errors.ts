@@ -1,0 +1,135 @@
+import type { RunResult, PodEvent, ContainerResult } from "./result.ts";
+import type { PlanStepKind } from "./plan.ts";
+
+/** One problem found by `compile()`. */
+export interface ValidationIssue {
+  /** Where the problem is, e.g. `spec.containers[1].image`. */
+  readonly path: string;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}
+
+/**
+ * Thrown by `compile()` (and so by `run()`) before anything touches a cluster, with every
+ * problem found in the description.
+ *
+ * @example
+ * ```ts
+ * import { pod, PodValidationError } from "podkit";
+ * try {
+ *   pod("demo").compile();
+ * } catch (error) {
+ *   if (error instanceof PodValidationError) console.log(error.issues[0]?.path); // "spec.containers"
+ * }
+ * ```
+ */
+export class PodValidationError extends Error {
+  override readonly name = "PodValidationError";
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
+    super(`Cannot compile the pod: ${issues.length} problem${issues.length === 1 ? "" : "s"} found\n${lines.join("\n")}`);
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+/**
+ * Why a run failed:
+ * - `ContainerFailed`: a user container exited non-zero (see `exitCode`)
+ * - `OOMKilled`: a user container was killed for exceeding its memory limit
+ * - `ImagePull`: an image cannot be pulled (ErrImagePull, ImagePullBackOff, InvalidImageName)
+ * - `ConfigError`: the kubelet cannot create a container (CreateContainerConfigError, …)
+ * - `Unschedulable`: the scheduler found no node within `waitUntilRunning`
+ * - `Timeout`: a wait budget ran out (`waitUntilRunning`, `waitRunning`, `waitUntilReady`)
+ * - `DeletedExternally`: the pod was deleted by someone else
+ * - `Evicted`: the kubelet evicted the pod
+ * - `Aborted`: the caller's AbortSignal fired
+ * - `TransferFailed`: input or output files could not be moved or verified
+ * - `ApiError`: the API server refused a request podkit could not retry
+ */
+export type PodRunFailure =
+  | "ContainerFailed"
+  | "OOMKilled"
+  | "ImagePull"
+  | "ConfigError"
+  | "Unschedulable"
+  | "Timeout"
+  | "DeletedExternally"
+  | "Evicted"
+  | "Aborted"
+  | "TransferFailed"
+  | "ApiError";
+
+/** Context a runner attaches to a {@link PodRunError}. */
+export interface PodRunErrorDetails {
+  readonly reason: PodRunFailure;
+  readonly step: PlanStepKind;
+  readonly podName?: string;
+  readonly namespace: string;
+  readonly phase?: string;
+  readonly exitCode?: number;
+  readonly containers?: readonly ContainerResult[];
+  readonly events?: readonly PodEvent[];
+  /** The last log lines (at most 20), `container: line`. */
+  readonly logTail?: readonly string[];
+  /** What was collected before the failure: logs, output files, output values. */
+  readonly result?: RunResult;
+  readonly elapsedMs?: number;
+  readonly cause?: unknown;
+}
+
+/**
+ * A run that did not succeed. Carries the whole story: which pod, at which step, why,
+ * the exit codes, the pod's events, the tail of its logs and, when the pod ran, the
+ * partial result (logs, output files and values collected before the failure).
+ *
+ * @example
+ * ```ts
+ * import { PodRunError } from "podkit";
+ * function explain(error: unknown): string {
+ *   if (error instanceof PodRunError) return `${error.reason} at ${error.step}: ${error.logTail?.join("\n")}`;
+ *   return String(error);
+ * }
+ * ```
+ */
+export class PodRunError extends Error {
+  override readonly name = "PodRunError";
+  readonly reason: PodRunFailure;
+  readonly step: PlanStepKind;
+  readonly podName: string | undefined;
+  readonly namespace: string;
+  readonly phase: string | undefined;
+  readonly exitCode: number | undefined;
+  readonly containers: readonly ContainerResult[];
+  readonly events: readonly PodEvent[];
+  readonly logTail: readonly string[];
+  readonly result: RunResult | undefined;
+  readonly elapsedMs: number | undefined;
+
+  constructor(message: string, details: PodRunErrorDetails) {
+    const tail = details.logTail?.length ? `\n--- last log lines ---\n${details.logTail.join("\n")}` : "";
+    super(`${message}${tail}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.reason = details.reason;
+    this.step = details.step;
+    this.podName = details.podName;
+    this.namespace = details.namespace;
+    this.phase = details.phase;
+    this.exitCode = details.exitCode;
+    this.containers = details.containers ?? details.result?.containers ?? [];
+    this.events = details.events ?? details.result?.events ?? [];
+    this.logTail = details.logTail ?? [];
+    this.result = details.result;
+    this.elapsedMs = details.elapsedMs;
+  }
+
+  /** True when the caller's AbortSignal ended the run. */
+  get aborted(): boolean {
+    return this.reason === "Aborted";
+  }
+
+  /** True when a wait budget ran out. */
+  get timedOut(): boolean {
+    return this.reason === "Timeout" || this.reason === "Unschedulable";
+  }
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    mod: "lib/mod.ts",
+    kubernetes: "lib/kubernetes/mod.ts",
+  },
+  format: ["esm"],
+  target: "node22",
+  platform: "node",
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+});
