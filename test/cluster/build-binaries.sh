@@ -10,6 +10,12 @@ want=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl etcd
 have_all() { for b in "${want[@]}"; do [ -x "$out/$b" ] || return 1; done; }
 if have_all; then echo "binaries: cached in $out"; exit 0; fi
 
+# One build at a time: a second caller waits for the first and then finds the cache.
+mkdir -p "$PODKIT_CLUSTER_CACHE"
+exec 9>"$PODKIT_CLUSTER_CACHE/build.lock"
+flock 9
+if have_all; then echo "binaries: cached in $out"; exit 0; fi
+
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
 export GOMODCACHE="$PODKIT_CLUSTER_CACHE/gomod" GOCACHE="$PODKIT_CLUSTER_CACHE/gobuild"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
