@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     mod: "lib/mod.ts",
     kubernetes: "lib/kubernetes/mod.ts",
+    cli: "cli/main.ts",
   },
   format: ["esm"],
   target: "node22",
