@@ -121,3 +121,31 @@ export interface PodDescription {
    */
   readonly outputNonce: boolean;
 }
+
+/**
+ * The values a description starts from, when the builder is not told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { DESCRIPTION_DEFAULTS } from "podkit";
+ * DESCRIPTION_DEFAULTS.timeouts.waitUntilRunning; // "PT10M"
+ * ```
+ */
+export const DESCRIPTION_DEFAULTS = Object.freeze({
+  /** @default "default" */
+  namespace: "default",
+  /** @default "/podkit/work" */
+  workingDir: "/podkit/work",
+  /** @default "busybox" */
+  fileSidecarImage: "busybox",
+  timeouts: Object.freeze({
+    /** Budget from creation until every container runs. */
+    waitUntilRunning: "PT10M",
+    /** Budget from running until the user containers end. */
+    waitRunning: "PT1H",
+    /** Upper bound for reading log lines that arrive after the containers end; podkit does not sleep it. */
+    waitForLogInterval: "PT5S",
+    /** Budget for the pod's Ready condition; zero skips the wait. */
+    waitUntilReady: "PT0S",
+  }),
+} as const);

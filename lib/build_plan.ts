@@ -1,0 +1,75 @@
+import type { PodDescription } from "./description.ts";
+import { parseDuration } from "./duration.ts";
+import { FILE_TRANSFER, type ExecutionPlan, type PlanStep } from "./plan.ts";
+import { frozenCopy } from "./_data.ts";
+
+/**
+ * The execution plan of a valid description: what a runner does, step by step, with
+ * every budget in milliseconds. Call it on descriptions `validate()` accepts.
+ *
+ * @param generateName the prefix for a generated pod name, as compile() chose it
+ * @example
+ * ```ts
+ * import { buildPlan, pod } from "podkit";
+ * const plan = buildPlan(pod("x").container({ name: "main", image: "busybox" }).description, "x-");
+ * plan.steps.map((step) => step.kind);
+ * // ["create", "waitScheduled", "waitRunning", "followLogs", "waitCompletion", "collectOutputValues", "delete"]
+ * ```
+ */
+export function buildPlan(description: PodDescription, generateName: string): ExecutionPlan {
+  const timeouts = {
+    waitUntilRunningMs: parseDuration(description.timeouts.waitUntilRunning),
+    waitRunningMs: parseDuration(description.timeouts.waitRunning),
+    waitForLogIntervalMs: parseDuration(description.timeouts.waitForLogInterval),
+    waitUntilReadyMs: parseDuration(description.timeouts.waitUntilReady),
+  };
+  const containers = description.containers.map((c) => c.name);
+  const initContainers = description.initContainers.map((c) => c.name);
+  const inputNames = description.inputFiles.map((f) => f.name);
+  const steps: PlanStep[] = [
+    { kind: "create", resume: description.resume },
+    { kind: "waitScheduled", budgetMs: timeouts.waitUntilRunningMs },
+  ];
+  if (inputNames.length > 0) {
+    steps.push({ kind: "uploadInputs", container: FILE_TRANSFER.initContainer, workingDir: description.workingDir, files: inputNames });
+  }
+  steps.push({ kind: "waitRunning", budgetMs: timeouts.waitUntilRunningMs });
+  if (timeouts.waitUntilReadyMs > 0) steps.push({ kind: "waitReady", budgetMs: timeouts.waitUntilReadyMs });
+  steps.push(
+    { kind: "followLogs", containers: [...initContainers, ...containers] },
+    {
+      kind: "waitCompletion",
+      budgetMs: timeouts.waitRunningMs,
+      containers,
+      lateLogBudgetMs: timeouts.waitForLogIntervalMs,
+    },
+  );
+  if (description.outputFiles.length > 0) {
+    steps.push({
+      kind: "downloadOutputs",
+      container: FILE_TRANSFER.sidecar,
+      workingDir: description.workingDir,
+      globs: description.outputFiles,
+    });
+  }
+  steps.push({ kind: "collectOutputValues", nonce: description.outputNonce }, { kind: "delete", enabled: description.delete });
+
+  const plan: ExecutionPlan = {
+    steps,
+    namespace: description.namespace,
+    ...(description.name === undefined ? {} : { podName: description.name }),
+    generateName,
+    ...(description.runId === undefined ? {} : { runId: description.runId }),
+    workingDir: description.workingDir,
+    containers,
+    initContainers,
+    inputFiles: description.inputFiles,
+    outputFiles: description.outputFiles,
+    timeouts,
+    delete: description.delete,
+    resume: description.resume,
+    outputNonce: description.outputNonce,
+    ...(description.connection === undefined ? {} : { connection: description.connection }),
+  };
+  return frozenCopy(plan);
+}

@@ -1,0 +1,94 @@
+import type { V1Container, V1Pod, V1PodSpec, V1VolumeMount } from "@kubernetes/client-node";
+import type { PodDescription } from "./description.ts";
+import { mergeDefaults } from "./defaults.ts";
+import { describePlan } from "./describe.ts";
+import { PodValidationError } from "./errors.ts";
+import { fileTransferParts } from "./file_transfer.ts";
+import { LABELS } from "./plan.ts";
+import type { CompiledPod } from "./result.ts";
+import { resolveWorkingDir } from "./template.ts";
+import { buildPlan } from "./build_plan.ts";
+import { validate } from "./validate.ts";
+import { frozenCopy, mutableCopy } from "./_data.ts";
+import { MAX_GENERATE_NAME, suggestName } from "./_names.ts";
+
+/** The value of the `app.kubernetes.io/managed-by` label on every pod podkit creates. */
+export const MANAGED_BY = "podkit";
+
+function generateNameOf(description: PodDescription): string {
+  const given = description.metadata.generateName;
+  if (given !== undefined) return given;
+  const first = description.containers[0]?.name;
+  const base = first === undefined ? "podkit" : suggestName(first);
+  return `${base.slice(0, MAX_GENERATE_NAME - 1).replace(/-+$/, "")}-`;
+}
+
+function userContainer(container: V1Container, description: PodDescription, mount: V1VolumeMount | undefined): V1Container {
+  const merged = resolveWorkingDir(mergeDefaults(container, description.defaults), description.workingDir);
+  if (mount === undefined) return merged;
+  return { ...merged, volumeMounts: [...(merged.volumeMounts ?? []), mount] };
+}
+
+/**
+ * Turns a description into a Kubernetes pod manifest and an execution plan: a pure,
+ * deterministic function (the same description always gives the same result) that
+ * touches no cluster. Applies the container defaults, resolves `{{workingDir}}`, adds
+ * the file-transfer volume and containers when files are given, labels the pod as
+ * managed by podkit and defaults `restartPolicy` to `Never`. The result is deeply frozen.
+ *
+ * @throws {PodValidationError} listing every problem of the description
+ * @example
+ * ```ts
+ * import { compile, pod } from "podkit";
+ * const { manifest, plan } = compile(pod("hello").container({ name: "main", image: "busybox" }).description);
+ * manifest.spec?.restartPolicy; // "Never"
+ * plan.steps[0]?.kind; // "create"
+ * ```
+ */
+export function compile(description: PodDescription): CompiledPod {
+  const issues = validate(description);
+  if (issues.length > 0) throw new PodValidationError(issues);
+
+  const parts = fileTransferParts(description);
+  const mount = parts?.mount;
+  const generateName = generateNameOf(description);
+  const { generateName: _ignored, ...metadataRest } = mutableCopy(description.metadata);
+
+  const spec: V1PodSpec = {
+    ...resolveWorkingDir(mutableCopy(description.spec), description.workingDir),
+    restartPolicy: description.spec.restartPolicy ?? "Never",
+    containers: [
+      ...description.containers.map((c) => userContainer(c, description, mount)),
+      ...(parts?.sidecar === undefined ? [] : [parts.sidecar]),
+    ],
+  };
+  const initContainers = [
+    ...(parts?.initContainer === undefined ? [] : [parts.initContainer]),
+    ...description.initContainers.map((c) => userContainer(c, description, mount)),
+  ];
+  if (initContainers.length > 0) spec.initContainers = initContainers;
+  const volumes = [
+    ...resolveWorkingDir(mutableCopy(description.volumes), description.workingDir),
+    ...(parts === undefined ? [] : [parts.volume]),
+  ];
+  if (volumes.length > 0) spec.volumes = volumes;
+
+  const manifest: V1Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      ...metadataRest,
+      ...(description.name === undefined ? { generateName } : { name: description.name }),
+      namespace: description.namespace,
+      labels: { ...metadataRest.labels, [LABELS.managedBy]: MANAGED_BY },
+    },
+    spec,
+  };
+  const plan = buildPlan(description, generateName);
+  const frozenManifest = frozenCopy(manifest);
+  return Object.freeze({
+    manifest: frozenManifest,
+    plan,
+    describe: () => describePlan(plan),
+  });
+}

@@ -1,0 +1,62 @@
+import { formatDuration } from "./duration.ts";
+import type { ExecutionPlan, PlanStep } from "./plan.ts";
+
+function quoteList(names: readonly string[]): string {
+  return names.map((n) => `"${n}"`).join(", ");
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function describeStep(step: PlanStep, plan: ExecutionPlan): string {
+  switch (step.kind) {
+    case "create":
+      return step.resume && plan.runId !== undefined
+        ? `Create the pod, or resume the pod of run "${plan.runId}" if one is still there`
+        : step.resume
+          ? "Create the pod (a rerun with the same run id resumes it)"
+          : "Create the pod";
+    case "waitScheduled":
+      return `Wait until a node is assigned (budget ${formatDuration(step.budgetMs)} from creation)`;
+    case "uploadInputs":
+      return `Upload ${plural(step.files.length, "input file")} (${quoteList(step.files)}) into ${step.workingDir} through container "${step.container}", verify them, then let the pod start`;
+    case "waitRunning":
+      return `Wait until the containers run (budget ${formatDuration(step.budgetMs)} from creation)`;
+    case "waitReady":
+      return `Wait until the pod is Ready (budget ${formatDuration(step.budgetMs)})`;
+    case "followLogs":
+      return `Follow the logs of ${plural(step.containers.length, "container")} ${quoteList(step.containers)}`;
+    case "waitCompletion":
+      return `Wait until ${step.containers.length === 1 ? "container" : "containers"} ${quoteList(step.containers)} ${step.containers.length === 1 ? "ends" : "end"} (budget ${formatDuration(step.budgetMs)}), then read late log lines for at most ${formatDuration(step.lateLogBudgetMs)}`;
+    case "downloadOutputs":
+      return `Download the files of ${step.workingDir} matching ${quoteList(step.globs)} through container "${step.container}", verify them, then let the sidecar end`;
+    case "collectOutputValues":
+      return step.nonce
+        ? 'Collect output values from log lines "::podkit-<nonce>::{"outputs":{…}}::" that carry this run\'s nonce'
+        : 'Collect output values from log lines "::{"outputs":{…}}::"';
+    case "delete":
+      return step.enabled ? "Delete the pod" : "Keep the pod (delete is off); an aborted run still deletes it";
+  }
+}
+
+/**
+ * An execution plan as a numbered list, for humans: what a runner would do, with every
+ * budget as an ISO 8601 duration and every file, glob and container by name.
+ *
+ * @example
+ * ```ts
+ * import { describePlan, pod } from "podkit";
+ * const { plan } = pod("hello").container({ name: "main", image: "busybox" }).compile();
+ * console.log(describePlan(plan));
+ * // Run pod "hello" in namespace "default":
+ * //  1. Create the pod (a rerun with the same run id resumes it)
+ * //  …
+ * ```
+ */
+export function describePlan(plan: ExecutionPlan): string {
+  const who = plan.podName === undefined ? `a pod named "${plan.generateName}…"` : `pod "${plan.podName}"`;
+  const width = String(plan.steps.length).length;
+  const lines = plan.steps.map((step, i) => `${String(i + 1).padStart(width + 1)}. ${describeStep(step, plan)}`);
+  return [`Run ${who} in namespace "${plan.namespace}":`, ...lines].join("\n");
+}

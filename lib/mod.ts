@@ -1,0 +1,52 @@
+/**
+ * Describe a pod with an immutable builder, compile it into a validated manifest and an
+ * execution plan, and run it through a runner: `podkit/kubernetes` for a cluster,
+ * {@link DryRunRunner} to see what would happen.
+ *
+ * @example
+ * ```ts
+ * import { pod } from "podkit";
+ * const compiled = pod("hello").container({ name: "main", image: "busybox", command: ["echo", "hi"] }).compile();
+ * console.log(compiled.describe());
+ * ```
+ *
+ * @module
+ */
+export { pod, PodBuilder, type FileSidecarOptions, type PodSpecInput } from "../builders/pod.ts";
+export { compile, MANAGED_BY } from "./compile.ts";
+export { validate } from "./validate.ts";
+export { mergeDefaults, KEYED_LISTS } from "./defaults.ts";
+export { resolveWorkingDir } from "./template.ts";
+export { fileTransferParts, type FileTransferParts } from "./file_transfer.ts";
+export { buildPlan } from "./build_plan.ts";
+export { describePlan } from "./describe.ts";
+export { DryRunRunner, type DryRunResult } from "./dry_run.ts";
+export { parseDuration, formatDuration, type DurationInput } from "./duration.ts";
+export {
+  DESCRIPTION_DEFAULTS,
+  type PodDescription,
+  type InputContent,
+  type InputFile,
+  type FileSidecar,
+  type ConnectionOptions,
+  type TimeoutInputs,
+} from "./description.ts";
+export { FILE_TRANSFER, LABELS, type PlanStep, type PlanStepKind, type ExecutionPlan } from "./plan.ts";
+export type {
+  CompiledPod,
+  RunResult,
+  LogLine,
+  ContainerResult,
+  PodEvent,
+  OutputFile,
+  RefusedEntry,
+  RunTimings,
+} from "./result.ts";
+export type { Runner, RunOptions, ProgressEvent } from "./runner.ts";
+export {
+  PodValidationError,
+  PodRunError,
+  type ValidationIssue,
+  type PodRunFailure,
+  type PodRunErrorDetails,
+} from "./errors.ts";

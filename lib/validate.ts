@@ -1,0 +1,449 @@
+import type { V1Container, V1Volume } from "@kubernetes/client-node";
+import picomatch from "picomatch";
+import type { ConnectionOptions, PodDescription } from "./description.ts";
+import { parseDuration } from "./duration.ts";
+import type { ValidationIssue } from "./errors.ts";
+import { FILE_TRANSFER, LABELS } from "./plan.ts";
+import { isPlainObject } from "./_data.ts";
+import {
+  MAX_GENERATE_NAME,
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkLabelValue,
+  checkQualifiedName,
+  closest,
+} from "./_names.ts";
+import { checkFields, childPath } from "./_schema_check.ts";
+
+const RESERVED_CONTAINER_NAMES: ReadonlySet<string> = new Set([FILE_TRANSFER.initContainer, FILE_TRANSFER.sidecar]);
+const RESERVED_FILE_NAMES: ReadonlySet<string> = new Set([FILE_TRANSFER.readyMarker, FILE_TRANSFER.endedMarker]);
+const SERVER_SET_METADATA: readonly string[] = [
+  "uid",
+  "resourceVersion",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "generation",
+  "selfLink",
+  "managedFields",
+];
+const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+const CONNECTION_KEYS: readonly (keyof ConnectionOptions)[] = [
+  "masterUrl",
+  "apiVersion",
+  "namespace",
+  "oauthToken",
+  "oauthTokenProvider",
+  "username",
+  "password",
+  "caCertData",
+  "caCertFile",
+  "clientCertData",
+  "clientCertFile",
+  "clientKeyData",
+  "clientKeyFile",
+  "clientKeyAlgo",
+  "clientKeyPassphrase",
+  "trustCerts",
+  "disableHostnameVerification",
+  "keyStoreFile",
+  "keyStorePassphrase",
+  "trustStoreFile",
+  "trustStorePassphrase",
+  "context",
+  "kubeconfigPath",
+];
+
+type Issues = ValidationIssue[];
+
+function hasFileTransfer(description: PodDescription): boolean {
+  return description.inputFiles.length > 0 || description.outputFiles.length > 0;
+}
+
+function checkMetadata(description: PodDescription, issues: Issues): void {
+  if (description.name !== undefined) {
+    const problem = checkDns1123Subdomain(description.name);
+    if (problem !== undefined) issues.push({ path: "metadata.name", message: `Invalid pod name: ${problem}` });
+  }
+  const namespaceProblem = checkDns1123Label(description.namespace);
+  if (namespaceProblem !== undefined) {
+    issues.push({ path: "metadata.namespace", message: `Invalid namespace: ${namespaceProblem}` });
+  }
+  const metadata = description.metadata as Record<string, unknown>;
+  checkFields(metadata, "V1ObjectMeta", "metadata", issues);
+  for (const field of SERVER_SET_METADATA) {
+    if (metadata[field] !== undefined) {
+      issues.push({ path: `metadata.${field}`, message: `"${field}" is set by the API server: remove it` });
+    }
+  }
+  const generateName = metadata["generateName"];
+  if (typeof generateName === "string") {
+    if (description.name !== undefined) {
+      issues.push({
+        path: "metadata.generateName",
+        message: `Both a name ("${description.name}") and generateName ("${generateName}") are given: keep one`,
+      });
+    } else if (generateName.length > MAX_GENERATE_NAME) {
+      issues.push({
+        path: "metadata.generateName",
+        message: `"${generateName}" is ${generateName.length} characters long: with the 5 random characters the API server appends, at most ${MAX_GENERATE_NAME} are kept`,
+      });
+    } else {
+      const problem = checkDns1123Subdomain(`${generateName}x`);
+      if (problem !== undefined) {
+        issues.push({
+          path: "metadata.generateName",
+          message: `"${generateName}" cannot start a pod name: use lower-case letters, digits, "-" and ".", starting with a letter or digit`,
+        });
+      }
+    }
+  }
+  const labels = metadata["labels"];
+  if (isPlainObject(labels)) {
+    for (const [key, value] of Object.entries(labels)) {
+      const path = childPath("metadata.labels", key);
+      const keyProblem = checkQualifiedName(key);
+      if (keyProblem !== undefined) issues.push({ path, message: `Invalid label ${keyProblem}` });
+      if (typeof value === "string") {
+        const valueProblem = checkLabelValue(value);
+        if (valueProblem !== undefined) issues.push({ path, message: `Invalid label ${valueProblem}` });
+      }
+      if (key === LABELS.runId) {
+        issues.push({ path, message: `Label "${key}" is set by podkit: use .runId() instead` });
+      }
+    }
+  }
+  const annotations = metadata["annotations"];
+  if (isPlainObject(annotations)) {
+    let bytes = 0;
+    for (const [key, value] of Object.entries(annotations)) {
+      const keyProblem = checkQualifiedName(key);
+      if (keyProblem !== undefined) issues.push({ path: childPath("metadata.annotations", key), message: `Invalid annotation ${keyProblem}` });
+      bytes += Buffer.byteLength(key) + (typeof value === "string" ? Buffer.byteLength(value) : 0);
+    }
+    if (bytes > MAX_ANNOTATIONS_BYTES) {
+      issues.push({
+        path: "metadata.annotations",
+        message: `Annotations take ${bytes} bytes, at most ${MAX_ANNOTATIONS_BYTES} (256 KiB) are allowed: move large values to a ConfigMap or an input file`,
+      });
+    }
+  }
+}
+
+function checkVolumes(description: PodDescription, issues: Issues): Set<string> {
+  const declared = new Set<string>();
+  description.volumes.forEach((volume: V1Volume, i) => {
+    const path = `spec.volumes[${i}]`;
+    checkFields(volume, "V1Volume", path, issues);
+    const name: unknown = volume.name;
+    if (typeof name !== "string") {
+      issues.push({ path: `${path}.name`, message: "A volume needs a name" });
+      return;
+    }
+    const problem = checkDns1123Label(name);
+    if (problem !== undefined) issues.push({ path: `${path}.name`, message: `Invalid volume name: ${problem}` });
+    else if (name === FILE_TRANSFER.volume) {
+      issues.push({ path: `${path}.name`, message: `Volume name "${name}" is reserved for podkit's file transfer: choose another` });
+    } else if (declared.has(name)) {
+      issues.push({ path: `${path}.name`, message: `Duplicate volume name "${name}"` });
+    }
+    declared.add(name);
+  });
+  if (hasFileTransfer(description)) declared.add(FILE_TRANSFER.volume);
+  return declared;
+}
+
+function checkContainer(
+  container: V1Container,
+  path: string,
+  kind: "container" | "init container",
+  description: PodDescription,
+  volumes: ReadonlySet<string>,
+  names: Set<string>,
+  issues: Issues,
+): void {
+  if (!isPlainObject(container)) {
+    issues.push({ path, message: `Expected a ${kind} object` });
+    return;
+  }
+  checkFields(container, "V1Container", path, issues);
+  const name: unknown = container.name;
+  if (typeof name !== "string" || name === "") {
+    issues.push({ path: `${path}.name`, message: `A ${kind} needs a name` });
+  } else {
+    const problem = checkDns1123Label(name);
+    if (problem !== undefined) issues.push({ path: `${path}.name`, message: `Invalid ${kind} name: ${problem}` });
+    else if (RESERVED_CONTAINER_NAMES.has(name)) {
+      issues.push({ path: `${path}.name`, message: `Container name "${name}" is reserved for podkit's file transfer: choose another` });
+    } else if (names.has(name)) {
+      issues.push({ path: `${path}.name`, message: `Duplicate container name "${name}": container and init container names must be unique` });
+    }
+    names.add(name);
+  }
+  const image: unknown = container.image ?? description.defaults?.image;
+  if (image === undefined) {
+    issues.push({ path: `${path}.image`, message: `The ${kind} needs an image, e.g. "busybox:1.37"` });
+  } else if (typeof image === "string" && image.trim() === "") {
+    issues.push({ path: `${path}.image`, message: "The image must not be empty" });
+  }
+  if (kind === "init container" && container.restartPolicy !== undefined && container.restartPolicy !== "Always") {
+    issues.push({
+      path: `${path}.restartPolicy`,
+      message: `An init container's restartPolicy can only be "Always" (a sidecar), not "${container.restartPolicy}"`,
+    });
+  }
+  checkMounts(container.volumeMounts, `${path}.volumeMounts`, description, volumes, issues);
+  checkUniqueKeys(container.env, "name", `${path}.env`, "environment variable", issues);
+  checkUniqueKeys(container.ports, "containerPort", `${path}.ports`, "container port", issues);
+}
+
+function checkMounts(
+  mounts: unknown,
+  path: string,
+  description: PodDescription,
+  volumes: ReadonlySet<string>,
+  issues: Issues,
+): void {
+  if (!Array.isArray(mounts)) return;
+  const paths = new Set<unknown>();
+  mounts.forEach((mount: unknown, j) => {
+    if (!isPlainObject(mount)) return;
+    const mountPath = `${path}[${j}]`;
+    const volume = mount["name"];
+    if (typeof volume === "string" && !volumes.has(volume)) {
+      const suggestion = closest(volume, volumes);
+      issues.push({
+        path: `${mountPath}.name`,
+        message: `Volume "${volume}" is not declared: ${suggestion === undefined ? "add it with .volume({ name, … })" : `did you mean "${suggestion}"?`}`,
+      });
+    }
+    const at = mount["mountPath"];
+    if (at === undefined) {
+      issues.push({ path: `${mountPath}.mountPath`, message: "A volume mount needs a mountPath" });
+    } else if (paths.has(at)) {
+      issues.push({ path: `${mountPath}.mountPath`, message: `Two volumes are mounted at "${String(at)}"` });
+    } else if (at === description.workingDir && hasFileTransfer(description) && volume !== FILE_TRANSFER.volume) {
+      issues.push({
+        path: `${mountPath}.mountPath`,
+        message: `"${at}" is the working directory, where podkit mounts its file-transfer volume: mount elsewhere or change .workingDir()`,
+      });
+    }
+    paths.add(at);
+  });
+}
+
+function checkUniqueKeys(entries: unknown, key: string, path: string, what: string, issues: Issues): void {
+  if (!Array.isArray(entries)) return;
+  const seen = new Set<unknown>();
+  entries.forEach((entry: unknown, j) => {
+    if (!isPlainObject(entry)) return;
+    const value = entry[key];
+    if (value === undefined || value === "") {
+      issues.push({ path: `${path}[${j}].${key}`, message: `An ${what} needs a ${key}` });
+    } else if (seen.has(value)) {
+      issues.push({ path: `${path}[${j}].${key}`, message: `Duplicate ${what} ${JSON.stringify(value)}` });
+    }
+    seen.add(value);
+  });
+}
+
+function checkContainers(description: PodDescription, volumes: ReadonlySet<string>, issues: Issues): void {
+  if (description.containers.length === 0) {
+    issues.push({ path: "spec.containers", message: "A pod needs at least one container: add one with .container({ name, image })" });
+  }
+  const names = new Set<string>();
+  description.initContainers.forEach((c, i) =>
+    checkContainer(c, `spec.initContainers[${i}]`, "init container", description, volumes, names, issues),
+  );
+  description.containers.forEach((c, i) =>
+    checkContainer(c, `spec.containers[${i}]`, "container", description, volumes, names, issues),
+  );
+  const defaults = description.defaults;
+  if (defaults !== undefined) {
+    checkFields(defaults, "V1Container", "defaults", issues);
+    if (defaults.name !== undefined) {
+      issues.push({ path: "defaults.name", message: "Container defaults cannot set a name: each container has its own" });
+    }
+    checkMounts(defaults.volumeMounts, "defaults.volumeMounts", description, volumes, issues);
+    checkUniqueKeys(defaults.env, "name", "defaults.env", "environment variable", issues);
+  }
+}
+
+function checkSpec(description: PodDescription, issues: Issues): void {
+  const spec = description.spec as Record<string, unknown>;
+  checkFields(spec, "V1PodSpec", "spec", issues);
+  const restartPolicy = spec["restartPolicy"];
+  if (restartPolicy === "Always") {
+    issues.push({
+      path: "spec.restartPolicy",
+      message: 'restartPolicy "Always" restarts the containers forever, so the pod never ends: use "Never" (the default) or "OnFailure"',
+    });
+  } else if (restartPolicy !== undefined && restartPolicy !== "Never" && restartPolicy !== "OnFailure") {
+    issues.push({ path: "spec.restartPolicy", message: `Unknown restartPolicy ${JSON.stringify(restartPolicy)}: use "Never" or "OnFailure"` });
+  }
+}
+
+/** Why a path relative to the working directory is not acceptable, or undefined. */
+function relativePathProblem(name: string): string | undefined {
+  if (name.trim() === "") return "must not be empty";
+  if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name)) return `"${name}" is absolute: give a path relative to the working directory`;
+  if (name.includes("\\")) return `"${name}" contains "\\": separate directories with "/"`;
+  if (name.includes("\0")) return `"${name}" contains a NUL character`;
+  if (name.split("/").includes("..")) return `"${name}" climbs out of the working directory with "..": give a path inside it`;
+  return undefined;
+}
+
+function normalise(name: string): string {
+  return name
+    .split("/")
+    .filter((s) => s !== "" && s !== ".")
+    .join("/");
+}
+
+function checkFiles(description: PodDescription, issues: Issues): void {
+  const workingDir = description.workingDir;
+  if (!workingDir.startsWith("/")) {
+    issues.push({ path: "workingDir", message: `"${workingDir}" is not absolute: the working directory must start with "/"` });
+  } else if (normalise(workingDir) === "") {
+    issues.push({ path: "workingDir", message: 'The working directory cannot be "/": choose a directory such as "/podkit/work"' });
+  } else if (workingDir.split("/").includes("..")) {
+    issues.push({ path: "workingDir", message: `"${workingDir}" contains "..": give a plain absolute path` });
+  } else if (/\{\{|\}\}/.test(workingDir)) {
+    issues.push({ path: "workingDir", message: `"${workingDir}" contains a template placeholder` });
+  }
+
+  const seen = new Map<string, string>();
+  for (const file of description.inputFiles) {
+    const path = childPath("inputFiles", file.name);
+    const problem = relativePathProblem(file.name);
+    if (problem !== undefined) {
+      issues.push({ path, message: `Invalid input file name: ${problem}` });
+      continue;
+    }
+    const normal = normalise(file.name);
+    if (normal === "" || file.name.endsWith("/")) {
+      issues.push({ path, message: `Invalid input file name: "${file.name}" names a directory, not a file` });
+      continue;
+    }
+    if (RESERVED_FILE_NAMES.has(normal)) {
+      issues.push({ path, message: `Input file name "${file.name}" is reserved for podkit's markers: choose another` });
+      continue;
+    }
+    const previous = seen.get(normal);
+    if (previous !== undefined) {
+      issues.push({ path, message: `Input file "${file.name}" is given twice (also as "${previous}")` });
+      continue;
+    }
+    for (const [other, original] of seen) {
+      if (other.startsWith(`${normal}/`) || normal.startsWith(`${other}/`)) {
+        issues.push({ path, message: `Input file "${file.name}" and "${original}" cannot both exist: one would be a directory of the other` });
+      }
+    }
+    seen.set(normal, file.name);
+  }
+
+  description.outputFiles.forEach((glob, i) => {
+    const path = `outputFiles[${i}]`;
+    const problem = relativePathProblem(glob);
+    if (problem !== undefined) {
+      issues.push({ path, message: `Invalid output glob: ${problem}` });
+      return;
+    }
+    try {
+      picomatch.makeRe(glob, { strictBrackets: true });
+    } catch (error) {
+      issues.push({ path, message: `Invalid output glob "${glob}": ${(error as Error).message}` });
+    }
+  });
+
+  const sidecar = description.fileSidecar;
+  if (typeof sidecar.image !== "string" || sidecar.image.trim() === "") {
+    issues.push({ path: "fileSidecar.image", message: 'The file sidecar needs an image with sh and tar, e.g. "busybox"' });
+  }
+  checkFields(sidecar.resources, "V1ResourceRequirements", "fileSidecar.resources", issues);
+  if (sidecar.defaultSpec !== undefined) {
+    checkFields(sidecar.defaultSpec, "V1Container", "fileSidecar.defaultSpec", issues);
+  }
+}
+
+function checkTimeouts(description: PodDescription, issues: Issues): void {
+  for (const [key, value] of Object.entries(description.timeouts)) {
+    const path = `timeouts.${key}`;
+    let ms: number;
+    try {
+      ms = parseDuration(value as string | number);
+    } catch (error) {
+      issues.push({ path, message: (error as Error).message });
+      continue;
+    }
+    if (ms === 0 && (key === "waitUntilRunning" || key === "waitRunning")) {
+      issues.push({ path, message: `${key} must be longer than zero, e.g. "PT10M"` });
+    }
+  }
+}
+
+function checkRun(description: PodDescription, issues: Issues): void {
+  if (description.runId !== undefined) {
+    const problem = description.runId === "" ? "must not be empty" : checkLabelValue(description.runId);
+    if (problem !== undefined) issues.push({ path: "runId", message: `Invalid run id (it is stored as a label): ${problem}` });
+  }
+  const connection = description.connection as Record<string, unknown> | undefined;
+  if (connection === undefined) return;
+  const known: ReadonlySet<string> = new Set(CONNECTION_KEYS);
+  for (const key of Object.keys(connection)) {
+    if (!known.has(key)) {
+      const suggestion = closest(key, known);
+      issues.push({
+        path: childPath("connection", key),
+        message: `Unknown connection option "${key}"${suggestion === undefined ? "" : `: did you mean "${suggestion}"?`}`,
+      });
+    }
+  }
+  const masterUrl = connection["masterUrl"];
+  if (masterUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(String(masterUrl));
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      issues.push({ path: "connection.masterUrl", message: `"${String(masterUrl)}" is not an http(s) URL, e.g. "https://kubernetes.default.svc"` });
+    }
+  }
+  for (const what of ["caCert", "clientCert", "clientKey"] as const) {
+    if (connection[`${what}Data`] !== undefined && connection[`${what}File`] !== undefined) {
+      issues.push({ path: `connection.${what}File`, message: `Both ${what}Data and ${what}File are given: keep one` });
+    }
+  }
+  if ((connection["username"] === undefined) !== (connection["password"] === undefined)) {
+    issues.push({
+      path: connection["username"] === undefined ? "connection.username" : "connection.password",
+      message: "Basic authentication needs both a username and a password",
+    });
+  }
+}
+
+/**
+ * Every problem of a description, each with its path; an empty list when it compiles.
+ * `compile()` throws them all at once as a `PodValidationError`.
+ *
+ * @example
+ * ```ts
+ * import { pod, validate } from "podkit";
+ * validate(pod().container({ name: "Main", image: "busybox", comand: ["true"] } as never).description);
+ * // [{ path: "spec.containers[0].comand", message: 'Unknown field "comand": did you mean "command"?' },
+ * //  { path: "spec.containers[0].name", message: 'Invalid container name: …' }]
+ * ```
+ */
+export function validate(description: PodDescription): ValidationIssue[] {
+  const issues: Issues = [];
+  checkMetadata(description, issues);
+  const volumes = checkVolumes(description, issues);
+  checkContainers(description, volumes, issues);
+  checkSpec(description, issues);
+  checkFiles(description, issues);
+  checkTimeouts(description, issues);
+  checkRun(description, issues);
+  return issues;
+}
