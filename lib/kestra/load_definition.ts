@@ -1,0 +1,48 @@
+import type { PodBuilder } from "../../builders/pod.ts";
+import { isRecord, Issues } from "./_check.ts";
+import { parseText } from "./_parse.ts";
+import { PodDefinitionError } from "./definition_error.ts";
+import { fromSpec } from "./from_spec.ts";
+import { kestraToSpec, type FromKestraOptions } from "./kestra_task.ts";
+import { documentToBuilder } from "./from_spec.ts";
+
+/** The forms {@link loadDefinition} recognises. */
+export type DefinitionFormat = "kestra" | "podkit";
+
+/** What {@link loadDefinition} read. */
+export interface LoadedDefinition {
+  readonly format: DefinitionFormat;
+  readonly builder: PodBuilder;
+}
+
+/**
+ * Builds a pod from a definition in either form: a Kestra task or flow (it has `type` or
+ * `tasks`), else podkit's own form ({@link PodDocument}). This is what `podkit run` does
+ * with its FILE.
+ *
+ * @param source YAML or JSON text, or the parsed object
+ * @throws {PodDefinitionError} listing every problem with its path
+ * @example
+ * ```ts
+ * import { loadDefinition } from "podkit";
+ * const { format, builder } = loadDefinition('{"containers": [{"name": "main", "image": "busybox"}]}');
+ * format; // "podkit"
+ * ```
+ */
+export function loadDefinition(source: string | Readonly<Record<string, unknown>>, options: FromKestraOptions = {}): LoadedDefinition {
+  const issues = new Issues();
+  const data = typeof source === "string" ? parseText(source, issues) : source;
+  if (issues.size > 0) throw new PodDefinitionError("the definition", issues.list);
+  if (isRecord(data) && ("type" in data || "tasks" in data)) {
+    return { format: "kestra", builder: documentToBuilder(kestraToSpec(data, options)) };
+  }
+  if (options.taskId !== undefined) {
+    throw new PodDefinitionError("the pod document", [{ path: "", message: `a task id ("${options.taskId}") was given, but this is not a Kestra flow` }]);
+  }
+  const specOptions = {
+    ...(options.inputs === undefined ? {} : { inputs: options.inputs }),
+    ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+  };
+  const builder = fromSpec(data, specOptions);
+  return { format: "podkit", builder: options.workingDir === undefined ? builder : builder.workingDir(options.workingDir) };
+}

@@ -1,0 +1,304 @@
+import { resolve } from "node:path";
+import type { V1Container, V1ObjectMeta, V1PodSpec, V1Volume } from "@kubernetes/client-node";
+import type { FileSidecarOptions } from "../../builders/pod.ts";
+import type { ConnectionOptions } from "../description.ts";
+import { parseDuration, type DurationInput } from "../duration.ts";
+import {
+  at,
+  checkKeys,
+  describe,
+  expectBoolean,
+  expectRecord,
+  expectRecordList,
+  expectString,
+  expectStringMap,
+  isRecord,
+  type Issues,
+} from "./_check.ts";
+import { readConnection } from "./connection.ts";
+import { missingInputs, readInputDeclarations, resolveInputs, type InputValue } from "./inputs.ts";
+import { renderString, renderTree, wholeFileInput, type TemplateScope } from "./template.ts";
+
+/**
+ * The content of an input file in a {@link PodDocument}: text, a local file (`path`,
+ * relative to the document's directory), or bytes in base64.
+ */
+export type PodDocumentFile = string | { readonly path: string } | { readonly base64: string };
+
+/** An input a {@link PodDocument} declares, for `{{inputs.NAME}}` templates. */
+export interface PodDocumentInput {
+  readonly id: string;
+  /** `FILE` (a local file given by the caller) or a text type (`STRING`, `INT`, …). @default "STRING" */
+  readonly type?: string;
+  /** @default true */
+  readonly required?: boolean;
+  readonly defaults?: string | number | boolean;
+  readonly description?: string;
+}
+
+/**
+ * podkit's own YAML/JSON form of a pod: a plain object whose keys mirror the
+ * {@link PodBuilder} methods. Every key is optional except `containers` (or
+ * `spec.containers`); unknown keys are errors.
+ *
+ * | key | builder call |
+ * |---|---|
+ * | `name` | `pod(name)` |
+ * | `namespace`, `labels`, `annotations`, `metadata` | `.namespace()`, `.labels()`, `.annotations()`, `.metadata()` |
+ * | `containers`, `initContainers`, `volumes` | `.container()`, `.initContainer()`, `.volume()` per entry |
+ * | `spec` | `.spec()` |
+ * | `defaults` | `.defaults()` |
+ * | `inputFiles` (`{ name: content }`) | `.inputFile(name, content)` per entry |
+ * | `outputFiles` (list of globs) | `.outputFiles(...globs)` |
+ * | `workingDir`, `fileSidecar`, `connection`, `runId`, `delete`, `resume` | the method of that name |
+ * | `waitUntilRunning`, `waitRunning`, `waitForLogInterval`, `waitUntilReady` | the method of that name |
+ * | `inputs` | declares inputs for `{{inputs.NAME}}` templates |
+ *
+ * Strings may hold `{{workingDir}}`, `{{inputs.NAME}}` and `{{outputFiles.NAME}}`.
+ *
+ * @example
+ * ```ts
+ * import type { PodDocument } from "podkit";
+ * const document: PodDocument = {
+ *   name: "copy",
+ *   inputs: [{ id: "file", type: "FILE" }],
+ *   containers: [{ name: "main", image: "busybox", command: ["cp", "{{workingDir}}/in.txt", "{{workingDir}}/out.txt"] }],
+ *   inputFiles: { "in.txt": "{{inputs.file}}" },
+ *   outputFiles: ["out.txt"],
+ *   waitUntilRunning: "PT3M",
+ * };
+ * ```
+ */
+export interface PodDocument {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly metadata?: Readonly<V1ObjectMeta>;
+  readonly containers?: readonly V1Container[];
+  readonly initContainers?: readonly V1Container[];
+  readonly volumes?: readonly V1Volume[];
+  readonly spec?: Readonly<Partial<V1PodSpec>>;
+  readonly defaults?: Readonly<Partial<V1Container>>;
+  readonly inputs?: readonly PodDocumentInput[];
+  readonly inputFiles?: Readonly<Record<string, PodDocumentFile>>;
+  readonly outputFiles?: readonly string[];
+  readonly workingDir?: string;
+  readonly fileSidecar?: FileSidecarOptions;
+  readonly waitUntilRunning?: DurationInput;
+  readonly waitRunning?: DurationInput;
+  readonly waitForLogInterval?: DurationInput;
+  readonly waitUntilReady?: DurationInput;
+  readonly delete?: boolean;
+  readonly resume?: boolean;
+  readonly runId?: string;
+  readonly connection?: ConnectionOptions;
+}
+
+/** The keys of a {@link PodDocument}, in the order the builder applies them. */
+export const POD_DOCUMENT_KEYS = [
+  "name",
+  "namespace",
+  "labels",
+  "annotations",
+  "metadata",
+  "containers",
+  "initContainers",
+  "volumes",
+  "spec",
+  "defaults",
+  "inputs",
+  "inputFiles",
+  "outputFiles",
+  "workingDir",
+  "fileSidecar",
+  "waitUntilRunning",
+  "waitRunning",
+  "waitForLogInterval",
+  "waitUntilReady",
+  "delete",
+  "resume",
+  "runId",
+  "connection",
+] as const;
+
+/** Timeout keys, shared by Kestra's PodCreate and podkit's form. */
+export const DURATION_KEYS = ["waitUntilRunning", "waitRunning", "waitForLogInterval", "waitUntilReady"] as const;
+
+export function readDuration(value: unknown, path: string, issues: Issues): DurationInput | undefined {
+  if (typeof value !== "string" && typeof value !== "number") {
+    issues.add(path, `expected an ISO 8601 duration like "PT3M", got ${describe(value)}`);
+    return undefined;
+  }
+  try {
+    parseDuration(value);
+    return value;
+  } catch (error) {
+    issues.add(path, (error as Error).message);
+    return undefined;
+  }
+}
+
+export function readFileSidecar(raw: unknown, path: string, issues: Issues): FileSidecarOptions | undefined {
+  const record = expectRecord(raw, path, issues);
+  if (record === undefined) return undefined;
+  checkKeys(record, ["image", "resources", "defaultSpec"], path, issues);
+  const out: { image?: string; resources?: FileSidecarOptions["resources"]; defaultSpec?: Partial<V1Container> } = {};
+  if (record["image"] !== undefined) {
+    const image = expectString(record["image"], at(path, "image"), issues);
+    if (image !== undefined) out.image = image;
+  }
+  if (record["resources"] !== undefined) {
+    const resources = expectRecord(record["resources"], at(path, "resources"), issues);
+    if (resources !== undefined) {
+      checkKeys(resources, ["limits", "requests", "claims"], at(path, "resources"), issues);
+      out.resources = resources;
+    }
+  }
+  if (record["defaultSpec"] !== undefined) {
+    const defaultSpec = expectRecord(record["defaultSpec"], at(path, "defaultSpec"), issues);
+    if (defaultSpec !== undefined) out.defaultSpec = defaultSpec;
+  }
+  return out;
+}
+
+/**
+ * Reads input files: a map (or, in Kestra's form, a JSON text of a map) from names to
+ * contents. A content that is exactly `{{inputs.NAME}}` of a FILE input becomes that file.
+ */
+export function readInputFiles(
+  raw: unknown,
+  path: string,
+  scope: TemplateScope,
+  issues: Issues,
+  form: "kestra" | "podkit",
+  baseDir: string,
+): Record<string, PodDocumentFile> | undefined {
+  let value = raw;
+  if (typeof value === "string") {
+    const text = renderString(value, scope, path, issues);
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      issues.add(path, `expected a map or the JSON text of a map: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+  const record = expectRecord(value, path, issues);
+  if (record === undefined) return undefined;
+  const out: Record<string, PodDocumentFile> = {};
+  for (const [name, content] of Object.entries(record)) {
+    const itemPath = at(path, name);
+    if (typeof content === "string") {
+      const file = wholeFileInput(content, scope);
+      if (file !== undefined) {
+        out[name] = { path: file };
+        continue;
+      }
+      const text = renderString(content, scope, itemPath, issues);
+      if (/^kestra:\/\//.test(text)) {
+        issues.add(itemPath, `cannot read "${text}": Kestra storage is not reachable outside Kestra; declare a FILE input and give the local file`);
+        continue;
+      }
+      out[name] = text;
+    } else if (form === "podkit" && isRecord(content) && typeof content["path"] === "string" && Object.keys(content).length === 1) {
+      out[name] = { path: resolve(baseDir, renderString(content["path"], scope, at(itemPath, "path"), issues)) };
+    } else if (form === "podkit" && isRecord(content) && typeof content["base64"] === "string" && Object.keys(content).length === 1) {
+      out[name] = { base64: content["base64"] };
+    } else if (typeof content === "number" || typeof content === "boolean") {
+      out[name] = String(content);
+    } else {
+      issues.add(itemPath, form === "podkit" ? `expected text, { path } or { base64 }, got ${describe(content)}` : `expected text, got ${describe(content)}`);
+    }
+  }
+  return out;
+}
+
+
+/** Literal output file names (no glob characters), which `{{outputFiles.NAME}}` may name. */
+export function literalOutputFiles(globs: readonly string[]): string[] {
+  return globs.filter((g) => !/[*?[\]{}!()+@]/.test(g));
+}
+
+export function readOutputFiles(raw: unknown, path: string, scope: TemplateScope, issues: Issues): string[] | undefined {
+  if (!Array.isArray(raw)) {
+    issues.add(path, `expected a list of glob patterns, got ${describe(raw)}`);
+    return undefined;
+  }
+  const out: string[] = [];
+  raw.forEach((item, i) => {
+    const glob = expectString(item, at(path, i), issues);
+    if (glob !== undefined) out.push(renderString(glob, scope, at(path, i), issues));
+  });
+  return out;
+}
+
+/** Options of {@link readPodDocument}. */
+export interface ReadPodDocumentOptions {
+  readonly inputs: Readonly<Record<string, InputValue>>;
+  readonly baseDir: string;
+}
+
+/**
+ * Checks a podkit document and renders its templates. Problems go to `issues`; the
+ * returned document holds what could be read.
+ */
+export function readPodDocument(raw: unknown, options: ReadPodDocumentOptions, issues: Issues): PodDocument {
+  const record = expectRecord(raw, "", issues);
+  if (record === undefined) return {};
+  checkKeys(record, POD_DOCUMENT_KEYS, "", issues, {
+    apiVersion: 'this is podkit\'s own form, not a Kubernetes manifest; put the pod spec fields under "spec" and "containers"',
+    kind: 'this is podkit\'s own form, not a Kubernetes manifest; put the pod spec fields under "spec" and "containers"',
+  });
+  const declarations = record["inputs"] === undefined ? undefined : readInputDeclarations(record["inputs"], "inputs", issues);
+  const inputs = resolveInputs(declarations, options.inputs, options.baseDir, issues);
+  const baseScope: TemplateScope = { inputs, outputFiles: [], missing: missingInputs(declarations, inputs), values: {} };
+  const outputFiles = record["outputFiles"] === undefined ? undefined : readOutputFiles(record["outputFiles"], "outputFiles", baseScope, issues);
+  const scope: TemplateScope = { ...baseScope, outputFiles: literalOutputFiles(outputFiles ?? []) };
+  const out: Record<string, unknown> = {};
+  const stringKeys = ["name", "namespace", "workingDir", "runId"] as const;
+  for (const key of stringKeys) {
+    if (record[key] === undefined) continue;
+    const text = expectString(record[key], key, issues);
+    if (text !== undefined) out[key] = renderString(text, scope, key, issues);
+  }
+  for (const key of ["labels", "annotations"] as const) {
+    if (record[key] === undefined) continue;
+    const map = expectStringMap(renderTree(record[key], scope, key, issues), key, issues);
+    if (map !== undefined) out[key] = map;
+  }
+  for (const key of ["metadata", "spec", "defaults"] as const) {
+    if (record[key] === undefined) continue;
+    const map = expectRecord(renderTree(record[key], scope, key, issues), key, issues);
+    if (map !== undefined) out[key] = map;
+  }
+  for (const key of ["containers", "initContainers", "volumes"] as const) {
+    if (record[key] === undefined) continue;
+    const list = expectRecordList(renderTree(record[key], scope, key, issues), key, issues);
+    if (list !== undefined) out[key] = list;
+  }
+  if (record["inputFiles"] !== undefined) {
+    const files = readInputFiles(record["inputFiles"], "inputFiles", scope, issues, "podkit", options.baseDir);
+    if (files !== undefined) out["inputFiles"] = files;
+  }
+  if (outputFiles !== undefined) out["outputFiles"] = outputFiles;
+  if (record["fileSidecar"] !== undefined) {
+    const sidecar = readFileSidecar(renderTree(record["fileSidecar"], scope, "fileSidecar", issues), "fileSidecar", issues);
+    if (sidecar !== undefined) out["fileSidecar"] = sidecar;
+  }
+  for (const key of DURATION_KEYS) {
+    if (record[key] === undefined) continue;
+    const duration = readDuration(renderTree(record[key], scope, key, issues), key, issues);
+    if (duration !== undefined) out[key] = duration;
+  }
+  for (const key of ["delete", "resume"] as const) {
+    if (record[key] === undefined) continue;
+    const flag = expectBoolean(renderTree(record[key], scope, key, issues), key, issues);
+    if (flag !== undefined) out[key] = flag;
+  }
+  if (record["connection"] !== undefined) {
+    const connection = readConnection(renderTree(record["connection"], scope, "connection", issues), "connection", issues, "podkit");
+    if (connection !== undefined) out["connection"] = connection;
+  }
+  return out as PodDocument;
+}
