@@ -50,3 +50,4 @@ export {
   type PodRunFailure,
   type PodRunErrorDetails,
 } from "./errors.ts";
+export * from "./kestra/mod.ts";
