@@ -1,0 +1,165 @@
+import { PassThrough } from "node:stream";
+import type { OutputFile, RefusedEntry } from "../result.ts";
+import { execInPod, type ExecTarget } from "./exec.ts";
+import { extractTar } from "./extract.ts";
+import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_transfer_listing.ts";
+
+/** Options of {@link downloadOutputs}. */
+export interface DownloadOptions {
+  /** Absolute directory in the container the globs are relative to, e.g. `/podkit/work`. */
+  readonly workingDir: string;
+  /** picomatch globs on paths relative to `workingDir`, e.g. `["out.txt", "reports/**"]`. */
+  readonly globs: readonly string[];
+  /** Local directory the files land in (created when missing). */
+  readonly outputDir: string;
+  /** Aborts the download; the call rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Called as bytes of the archive arrive, with the total so far. */
+  readonly onProgress?: (bytes: number) => void;
+}
+
+/** What {@link downloadOutputs} brought back. */
+export interface DownloadResult {
+  /** Files written under `outputDir`, each with its size and sha256. */
+  readonly files: readonly OutputFile[];
+  /** Matching entries that were not written (links, FIFOs, devices, unsafe names), and why. */
+  readonly refused: readonly RefusedEntry[];
+  /** Content bytes written. */
+  readonly bytes: number;
+  /**
+   * How the files were checked against the container: `sha256` when `sha256sum` is
+   * available there, else `size`.
+   */
+  readonly verified: "sha256" | "size";
+}
+
+/** Archives the named files (arguments after `$1`, each `./name`) to stdout. */
+const ARCHIVE_SCRIPT = 'cd "$1" || exit 90; shift; exec tar -c -f - "$@"';
+
+/** Prints the sha256 of each named file, one a line, or `-` for all when there is no sha256sum. */
+const DIGEST_SCRIPT = [
+  'cd "$1" || exit 90; shift',
+  "if ! command -v sha256sum >/dev/null 2>&1; then echo nohash; exit 0; fi",
+  'for f do d=$(sha256sum < "$f") || exit 91; echo "${d%% *}"; done',
+].join("\n");
+
+/**
+ * Brings back the files of a container's working directory that match `globs`:
+ *
+ * 1. lists the working directory in the container (`find`, links never followed);
+ * 2. keeps the regular files matching a glob — symbolic links, FIFOs, devices and sockets
+ *    that match are refused and reported; podkit's `.podkit-*` markers are never taken;
+ * 3. streams only those files out with `tar -c` and extracts them with
+ *    {@link extractTar} (regular files only, nothing outside `outputDir`), accepting only
+ *    the names that were listed, computing each file's size and sha256 on the way;
+ * 4. checks each file against the listed size and, when `sha256sum` exists in the
+ *    container, against its sha256 there. A difference throws, naming the file.
+ *
+ * Memory use does not grow with file size: the socket is paused while the disk catches up.
+ * A file that matched but was replaced by a link between the listing and the archive is
+ * refused by the extractor, never followed.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { downloadOutputs } from "./download.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const { files, refused } = await downloadOutputs(
+ *   { kubeConfig, namespace: "default", pod: "demo", container: "podkit-outputs" },
+ *   { workingDir: "/podkit/work", globs: ["*.txt", "reports/**"], outputDir: "./out" },
+ * );
+ * for (const file of files) console.log(file.path, file.size, file.sha256);
+ * for (const entry of refused) console.warn(entry.name, entry.reason);
+ * ```
+ */
+export async function downloadOutputs(target: ExecTarget, options: DownloadOptions): Promise<DownloadResult> {
+  const { workingDir, signal, onProgress } = options;
+  if (!workingDir.startsWith("/")) throw new TypeError(`Cannot download from "${workingDir}": the working directory must be an absolute path`);
+  if (options.outputDir === "") throw new TypeError("Cannot download output files: the output directory is empty");
+  signal?.throwIfAborted();
+  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
+  const withSignal = signal === undefined ? {} : { signal };
+
+  const selection = selectOutputs(await list(target, workingDir, signal), options.globs);
+  const refused: RefusedEntry[] = [...selection.refused];
+  const files: OutputFile[] = [];
+  if (selection.files.length === 0) return { files, refused, bytes: 0, verified: "sha256" };
+
+  const expected = new Map(selection.files.map((entry) => [entry.name, entry]));
+  let received = 0;
+  for (const batch of batchNames(selection.files.map((entry) => entry.name))) {
+    const wanted = new Set(batch);
+    const archive = new PassThrough({ highWaterMark: 1024 * 1024 });
+    if (onProgress !== undefined) {
+      archive.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        onProgress(received);
+      });
+    }
+    const extracting = extractTar(archive, options.outputDir, { accept: (name) => wanted.has(name) });
+    let exec;
+    try {
+      exec = await execInPod(target, ["sh", "-c", ARCHIVE_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout: archive, ...withSignal });
+    } catch (error) {
+      archive.destroy();
+      await extracting.catch(() => undefined);
+      throw error;
+    }
+    if (exec.exitCode !== 0) {
+      archive.destroy();
+      await extracting.catch(() => undefined);
+      throw new Error(`Cannot download output files from "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
+    }
+    const extracted = await extracting;
+    files.push(...extracted.files);
+    refused.push(...extracted.refused);
+  }
+
+  const got = new Map(files.map((file) => [file.name, file]));
+  for (const entry of selection.files) {
+    const file = got.get(entry.name);
+    if (file === undefined) {
+      if (refused.some((r) => r.name === entry.name)) continue;
+      throw new Error(`Output file "${entry.name}" was listed in ${where} but is missing from the archive`);
+    }
+    if (file.size !== entry.size) {
+      throw new Error(`Output file "${entry.name}" arrived with ${file.size} bytes, ${entry.size} were listed in ${where}`);
+    }
+  }
+  const verified = await verifyDigests(target, workingDir, files.filter((file) => expected.has(file.name)), signal);
+  return { files, refused, bytes: files.reduce((sum, file) => sum + file.size, 0), verified };
+}
+
+async function list(target: ExecTarget, workingDir: string, signal: AbortSignal | undefined) {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", LIST_SCRIPT, "sh", workingDir], signal === undefined ? { stdout } : { stdout, signal });
+  if (exitCode !== 0) {
+    throw new Error(`Cannot list "${workingDir}" in container "${target.container}" of pod "${target.namespace}/${target.pod}": exit code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
+  }
+  return parseListing(Buffer.concat(chunks));
+}
+
+async function verifyDigests(target: ExecTarget, workingDir: string, files: readonly OutputFile[], signal: AbortSignal | undefined): Promise<DownloadResult["verified"]> {
+  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
+  for (const batch of batchNames(files.map((file) => file.name))) {
+    const stdout = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const { exitCode, stderr } = await execInPod(target, ["sh", "-c", DIGEST_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], signal === undefined ? { stdout } : { stdout, signal });
+    if (exitCode !== 0) throw new Error(`Cannot compute the sha256 of the output files in ${where}: exit code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
+    const lines = Buffer.concat(chunks).toString("utf8").split("\n");
+    if (lines[0] === "nohash") return "size";
+    const byName = new Map(files.map((file) => [file.name, file]));
+    for (const [index, name] of batch.entries()) {
+      const local = byName.get(name);
+      if (local !== undefined && lines[index] !== local.sha256) {
+        throw new Error(`Output file "${name}" arrived with sha256 ${local.sha256}, but it is ${lines[index] ?? "unknown"} in ${where}`);
+      }
+    }
+  }
+  return "sha256";
+}

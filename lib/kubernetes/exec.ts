@@ -1,0 +1,321 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { exitCodeOfStatus } from "./_transfer_status.ts";
+
+/** The container a command runs in. */
+export interface ExecTarget {
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+}
+
+/** Options of {@link execInPod}. */
+export interface ExecOptions {
+  /**
+   * Standard input of the command, streamed with backpressure; its end closes the
+   * command's standard input (EOF). Any async iterable of bytes works (a `tar-stream`
+   * pack, a web `ReadableStream`). Without it the command gets no standard input.
+   */
+  readonly stdin?: NodeJS.ReadableStream | Readable | AsyncIterable<Uint8Array | string>;
+  /**
+   * Receives the command's standard output, with backpressure (the socket is paused while
+   * the writable is full). Without it standard output is discarded.
+   */
+  readonly stdout?: Writable;
+  /**
+   * End `stdout` when the command exits, and wait until it has finished (all data flushed)
+   * before resolving.
+   * @default true
+   */
+  readonly endStdout?: boolean;
+  /** Aborts the command: the connection is closed and the call rejects with the reason. */
+  readonly signal?: AbortSignal;
+  /**
+   * At most this many bytes of standard error are kept (the first ones).
+   * @default 65536
+   */
+  readonly maxStderrBytes?: number;
+}
+
+/** How a command ended. */
+export interface ExecResult {
+  /** Exit code the container runtime reported. */
+  readonly exitCode: number;
+  /** Standard error, decoded as UTF-8, truncated to `maxStderrBytes`. */
+  readonly stderr: string;
+}
+
+/** Channel numbers of the `channel.k8s.io` protocols. */
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const STATUS = 3;
+const CLOSE = 255;
+const V5 = "v5.channel.k8s.io";
+
+/** Largest payload of one stdin frame. */
+const FRAME_BYTES = 64 * 1024 - 1;
+/** Pause reading stdin while this much is queued on the socket. */
+const SEND_HIGH_WATER = 1024 * 1024;
+
+/** What podkit uses of the `ws` WebSocket the client library returns. */
+interface Socket {
+  readonly protocol: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Buffer, callback: (error?: Error) => void): void;
+  pause(): void;
+  resume(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: "close", listener: (code: number, reason: Buffer) => void): void;
+  on(event: "error", listener: (error: Error) => void): void;
+}
+
+/**
+ * Runs a command in a container over the `v5.channel.k8s.io` WebSocket protocol
+ * (Kubernetes ≥ 1.29), which can close standard input without closing the connection: a
+ * command such as `tar -x` sees EOF and the exit status still arrives.
+ *
+ * Standard input is streamed with backpressure and closed at its end; standard output is
+ * written to `stdout` with backpressure; standard error is collected (bounded). Resolves
+ * with the exit code once the command has ended and `stdout` has been flushed. A non-zero
+ * exit code is not an error: callers decide. Rejects when the connection cannot be opened
+ * or is lost before the exit status arrives, when the command cannot be started (e.g. the
+ * executable does not exist), when `stdin` is given but the server does not speak v5, and
+ * on abort (with the signal's reason).
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { execInPod } from "./exec.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const target = { kubeConfig, namespace: "default", pod: "demo", container: "main" };
+ * const { exitCode, stderr } = await execInPod(target, ["sh", "-c", "echo hi; exit 3"], {
+ *   stdout: process.stdout,
+ *   endStdout: false,
+ * });
+ * console.log(exitCode, stderr); // 3 ""
+ * ```
+ */
+export async function execInPod(
+  target: ExecTarget,
+  command: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  if (command.length === 0) throw new TypeError("Cannot exec an empty command: give at least the executable");
+  const { signal, stdin, stdout } = options;
+  signal?.throwIfAborted();
+  const maxStderr = options.maxStderrBytes ?? 65536;
+  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
+  const what = `"${command.join(" ").slice(0, 200)}"`;
+
+  const query = new URLSearchParams();
+  for (const part of command) query.append("command", part);
+  query.set("container", target.container);
+  query.set("stdout", "true");
+  query.set("stderr", "true");
+  if (stdin !== undefined) query.set("stdin", "true");
+  const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec?${query}`;
+
+  const stderrChunks: Buffer[] = [];
+  let stderrBytes = 0;
+  let status: unknown;
+  let statusSeen = false;
+  let socket: Socket | undefined;
+  let stdoutPaused = false;
+  let onStatus: () => void = () => undefined;
+
+  // The handler's own stream table is only used for server-side close frames; give it
+  // throwaway streams so they can never end this process's stdio.
+  const handler = new WebSocketHandler(target.kubeConfig, undefined, {
+    stdin: new PassThrough(),
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+  });
+
+  const onFrame = (channel: number, data: Buffer): boolean => {
+    if (channel === STDOUT) {
+      if (stdout !== undefined && data.length > 0 && !stdout.write(data) && !stdoutPaused && socket !== undefined) {
+        stdoutPaused = true;
+        socket.pause();
+        stdout.once("drain", () => {
+          stdoutPaused = false;
+          socket?.resume();
+        });
+      }
+    } else if (channel === STDERR) {
+      if (stderrBytes < maxStderr) {
+        const keep = data.subarray(0, maxStderr - stderrBytes);
+        stderrChunks.push(Buffer.from(keep));
+        stderrBytes += keep.length;
+      }
+    } else if (channel === STATUS) {
+      statusSeen = true;
+      try {
+        status = JSON.parse(data.toString("utf8"));
+      } catch {
+        status = { status: "Failure", message: data.toString("utf8") };
+      }
+      onStatus();
+    }
+    // Keep the connection open: the server closes it after the status.
+    return true;
+  };
+
+  let abortConnect: (() => void) | undefined;
+  const connecting = handler.connect(path, null, onFrame) as Promise<unknown>;
+  try {
+    socket = (await (signal === undefined
+      ? connecting
+      : Promise.race([
+          connecting,
+          new Promise<never>((_, reject) => {
+            abortConnect = () => reject(signal.reason);
+            signal.addEventListener("abort", abortConnect, { once: true });
+          }),
+        ]))) as Socket;
+  } catch (error) {
+    connecting.then((s) => (s as Socket).terminate(), () => undefined);
+    if (signal?.aborted) throw signal.reason;
+    throw new Error(`Cannot exec ${what} in ${where}: ${describe(error)}`, { cause: error });
+  } finally {
+    if (abortConnect !== undefined) signal?.removeEventListener("abort", abortConnect);
+  }
+  const ws = socket;
+
+  if (stdin !== undefined && ws.protocol !== V5) {
+    ws.close();
+    throw new Error(
+      `Cannot exec ${what} in ${where}: the API server speaks "${ws.protocol}", not "${V5}", so standard input cannot be closed; Kubernetes 1.29 or later is required`,
+    );
+  }
+
+  return await new Promise<ExecResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (error: unknown, result?: ExecResult): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      if (error !== undefined) {
+        ws.terminate();
+        if (stdin !== undefined && "destroy" in stdin && typeof stdin.destroy === "function") (stdin as { destroy(): void }).destroy();
+        reject(error);
+      } else {
+        resolve(result as ExecResult);
+      }
+    };
+    const onAbort = (): void => finish(signal?.reason ?? new Error("Aborted"));
+    signal?.addEventListener("abort", onAbort, { once: true });
+
+    ws.on("error", (error) => finish(new Error(`Exec ${what} in ${where} failed: ${error.message}`, { cause: error })));
+    ws.on("close", (code, reason) => {
+      if (settled || statusSeen) return;
+      const text = reason.toString("utf8");
+      finish(new Error(`Exec ${what} in ${where} lost its connection before the exit status arrived (close code ${code}${text ? `: ${text}` : ""})`));
+    });
+    // Every stdout and stderr frame precedes the status on the socket: once it is here,
+    // the output is complete.
+    onStatus = () => {
+      ws.close();
+      const stderrText = Buffer.concat(stderrChunks).toString("utf8");
+      let exitCode: number;
+      try {
+        exitCode = exitCodeOfStatus(status);
+      } catch (error) {
+        finish(new Error(`Cannot exec ${what} in ${where}: ${describe(error)}${stderrText ? `\n${stderrText}` : ""}`, { cause: error }));
+        return;
+      }
+      const result: ExecResult = { exitCode, stderr: stderrText };
+      if (stdout === undefined || options.endStdout === false) {
+        finish(undefined, result);
+        return;
+      }
+      flushed(stdout).then(
+        () => finish(undefined, result),
+        (error: unknown) => finish(error),
+      );
+    };
+
+    if (stdin !== undefined) {
+      sendStdin(ws, stdin).catch((error: unknown) => {
+        // The command may have exited before reading all of its input: its status tells.
+        if (!statusSeen) finish(new Error(`Cannot stream standard input to ${what} in ${where}: ${describe(error)}`, { cause: error }));
+      });
+    }
+  });
+}
+
+/** Streams `stdin` as channel-0 frames, waiting while the socket's buffer is full. */
+async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>): Promise<void> {
+  const send = (frame: Buffer): Promise<void> =>
+    new Promise((resolve, reject) => ws.send(frame, (error) => (error ? reject(error) : resolve())));
+  for await (const data of stdin as AsyncIterable<unknown>) {
+    const chunk = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data as Uint8Array);
+    for (let offset = 0; offset < chunk.length; offset += FRAME_BYTES) {
+      if (ws.readyState !== 1) throw new Error("the connection is closed");
+      const piece = chunk.subarray(offset, offset + FRAME_BYTES);
+      const frame = Buffer.allocUnsafe(piece.length + 1);
+      frame[0] = STDIN;
+      piece.copy(frame, 1);
+      const sent = send(frame);
+      if (ws.bufferedAmount > SEND_HIGH_WATER) await sent;
+      else sent.catch(() => undefined);
+    }
+  }
+  if (ws.readyState !== 1) throw new Error("the connection is closed");
+  await send(Buffer.from([CLOSE, STDIN]));
+}
+
+/** Ends `stream` and resolves once everything written has been flushed. */
+function flushed(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: unknown): void => reject(error);
+    stream.once("error", onError);
+    stream.end(() => {
+      stream.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
+  return String(error);
+}
+
+/** Options of {@link touchMarker}. */
+export interface TouchMarkerOptions {
+  /** Aborts the call. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Creates an empty file at `path` in the container (with POSIX `sh` only; the file is
+ * truncated if it exists). Rejects when the file cannot be created.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { touchMarker } from "./exec.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * await touchMarker(
+ *   { kubeConfig, namespace: "default", pod: "demo", container: "podkit-outputs" },
+ *   "/podkit/work/.podkit-ended",
+ * );
+ * ```
+ */
+export async function touchMarker(target: ExecTarget, path: string, options: TouchMarkerOptions = {}): Promise<void> {
+  if (path === "") throw new TypeError("Cannot create a marker without a path");
+  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", ': > "$1"', "sh", path], options.signal === undefined ? {} : { signal: options.signal });
+  if (exitCode !== 0) {
+    throw new Error(`Cannot create "${path}" in container "${target.container}" of pod "${target.namespace}/${target.pod}": exit code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
+  }
+}

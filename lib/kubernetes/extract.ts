@@ -1,0 +1,236 @@
+import { createHash, randomUUID } from "node:crypto";
+import { constants } from "node:fs";
+import { lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import tar from "tar-stream";
+import type { Extract } from "tar-stream";
+import type { OutputFile, RefusedEntry } from "../result.ts";
+import { checkRelativeName } from "./_transfer_names.ts";
+
+/** Options of {@link extractTar}. */
+export interface ExtractTarOptions {
+  /**
+   * Decides, by normalized relative name, which regular files to write. Files it rejects
+   * are skipped and reported in `refused`.
+   * @default every regular file is accepted
+   */
+  readonly accept?: (name: string) => boolean;
+}
+
+/** What {@link extractTar} wrote, and what it refused. */
+export interface ExtractTarResult {
+  /** Regular files written, in archive order, each with its size and sha256. */
+  readonly files: readonly OutputFile[];
+  /** Entries that were not written, with the reason. */
+  readonly refused: readonly RefusedEntry[];
+}
+
+const LINK_TYPES: Readonly<Record<string, string>> = {
+  symlink: "symbolic links are never created",
+  link: "hard links are never created",
+  fifo: "FIFOs are never created",
+  "character-device": "device nodes are never created",
+  "block-device": "device nodes are never created",
+};
+
+/** File-system errors that mean "this entry conflicts with what is already there". */
+const CONFLICT_CODES = new Set(["EEXIST", "EISDIR", "ENOTDIR", "ENOTEMPTY", "ELOOP"]);
+
+class Refusal extends Error {}
+
+/**
+ * Extracts a tar stream into `outputDir`, writing regular files only, and never anything
+ * outside `outputDir`:
+ *
+ * - names that are absolute, contain a `..` segment, a backslash, a drive letter or a NUL
+ *   are refused;
+ * - symbolic links, hard links, FIFOs and device nodes are never created: they are refused;
+ * - directories are created one component at a time with `mkdir`, and a component that
+ *   already exists as a symbolic link or a non-directory refuses the entry;
+ * - each file is written to a fresh temporary name opened with `O_EXCL | O_NOFOLLOW`, then
+ *   renamed into place (a rename replaces a link, it never writes through one);
+ * - a name that appears twice is written once; the later entry is refused.
+ *
+ * Every refused entry is reported with its reason; the stream is read to its end.
+ * `outputDir` is created when missing. Rejects when the archive is malformed or truncated,
+ * or on a file-system error other than a conflict with an existing entry.
+ *
+ * @example
+ * ```ts
+ * import { createReadStream } from "node:fs";
+ * import { extractTar } from "./extract.ts";
+ *
+ * async function unpack(archive: string, into: string): Promise<void> {
+ *   const { files, refused } = await extractTar(createReadStream(archive), into, {
+ *     accept: (name) => name.endsWith(".csv"),
+ *   });
+ *   for (const file of files) console.log(file.name, file.size, file.sha256);
+ *   for (const entry of refused) console.warn(`${entry.name} (${entry.type}): ${entry.reason}`);
+ * }
+ * ```
+ */
+export async function extractTar(
+  source: Readable,
+  outputDir: string,
+  options: ExtractTarOptions = {},
+): Promise<ExtractTarResult> {
+  await mkdir(outputDir, { recursive: true });
+  const root = await realpath(outputDir);
+  const files: OutputFile[] = [];
+  const refused: RefusedEntry[] = [];
+  const written = new Set<string>();
+  const knownDirs = new Set<string>();
+  const accept = options.accept ?? (() => true);
+
+  const extract = tar.extract();
+  const feeding = feed(source, extract);
+  try {
+    for await (const entry of extract) {
+      const header = entry.header;
+      const type = header.type ?? "file";
+      try {
+        const check = checkRelativeName(header.name);
+        if (!check.ok) {
+          // The archive root (`./`) is harmless; say nothing about it.
+          if (!(type === "directory" && check.reason === "the name is empty")) {
+            refused.push({ name: header.name, type, reason: check.reason });
+          }
+          continue;
+        }
+        const name = check.name;
+        if (type === "directory") {
+          await ensureDirs(root, check.segments, knownDirs);
+          continue;
+        }
+        if (type !== "file" && type !== "contiguous-file") {
+          const why = LINK_TYPES[type] ?? `entries of type "${type}" are not supported`;
+          const target = header.linkname ? ` (to "${header.linkname}")` : "";
+          refused.push({ name, type, reason: `${why}${target}` });
+          continue;
+        }
+        if (!accept(name)) {
+          refused.push({ name, type: "file", reason: "not selected" });
+          continue;
+        }
+        if (written.has(name)) {
+          refused.push({ name, type: "file", reason: "the archive holds this name twice; the first copy was kept" });
+          continue;
+        }
+        const parent = await ensureDirs(root, check.segments.slice(0, -1), knownDirs);
+        const target = join(parent, check.segments[check.segments.length - 1] as string);
+        const executable = ((header.mode ?? 0o644) & 0o111) !== 0;
+        const { size, sha256 } = await writeFile(entry, parent, target, executable ? 0o755 : 0o644);
+        if (header.size !== undefined && size !== header.size) {
+          throw new Error(`Cannot extract "${name}": the archive announced ${header.size} bytes but held ${size}`);
+        }
+        written.add(name);
+        files.push({ name, path: target, size, sha256 });
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        refused.push({ name: header.name, type, reason: error.message });
+      } finally {
+        // Skip whatever the entry still holds so the next header can be read.
+        entry.resume();
+      }
+    }
+    await feeding;
+  } catch (error) {
+    extract.destroy();
+    source.destroy();
+    await feeding.catch(() => undefined);
+    throw error;
+  }
+  return { files, refused };
+}
+
+/** Copies `source` into `extract`, honouring backpressure, then ends it. */
+async function feed(source: Readable, extract: Extract): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      if (!extract.write(chunk as Buffer)) await drained(extract);
+    }
+    // streamx's end() takes no callback; the typings only know Node's overloads.
+    (extract as unknown as { end(): void }).end();
+  } catch (error) {
+    extract.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+}
+
+function drained(stream: Extract): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: unknown): void => {
+      stream.off("drain", onDrain);
+      stream.off("error", onError);
+      stream.off("close", onClose);
+      if (error === undefined) resolve();
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const onDrain = (): void => done();
+    const onError = (error: unknown): void => done(error);
+    const onClose = (): void => done(new Error("The tar extractor closed before the archive ended"));
+    stream.on("drain", onDrain);
+    stream.on("error", onError);
+    stream.on("close", onClose);
+  });
+}
+
+/**
+ * Creates `segments` under `root` one component at a time, never following a link, and
+ * returns the absolute path of the deepest one.
+ */
+async function ensureDirs(root: string, segments: readonly string[], known: Set<string>): Promise<string> {
+  let current = root;
+  for (const segment of segments) {
+    current = join(current, segment);
+    if (known.has(current)) continue;
+    try {
+      await mkdir(current, 0o755);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const stat = await lstat(current);
+      if (stat.isSymbolicLink()) throw new Refusal(`a component of the path ("${segment}") is a symbolic link`);
+      if (!stat.isDirectory()) throw new Refusal(`a component of the path ("${segment}") is not a directory`);
+    }
+    known.add(current);
+  }
+  return current;
+}
+
+async function writeFile(
+  content: AsyncIterable<unknown>,
+  dir: string,
+  target: string,
+  mode: number,
+): Promise<{ size: number; sha256: string }> {
+  const partial = join(dir, `.podkit-partial-${randomUUID()}`);
+  const handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  const hash = createHash("sha256");
+  let size = 0;
+  try {
+    try {
+      for await (const data of content) {
+        const chunk = data as Buffer;
+        hash.update(chunk);
+        size += chunk.byteLength;
+        let offset = 0;
+        while (offset < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, offset);
+          offset += bytesWritten;
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    await rename(partial, target);
+  } catch (error) {
+    await unlink(partial).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && CONFLICT_CODES.has(code)) {
+      throw new Refusal(`cannot replace what already exists at that path (${code})`);
+    }
+    throw error;
+  }
+  return { size, sha256: hash.digest("hex") };
+}

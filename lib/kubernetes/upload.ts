@@ -1,0 +1,165 @@
+import { PassThrough } from "node:stream";
+import type { InputFile } from "../description.ts";
+import { execInPod, touchMarker, type ExecTarget } from "./exec.ts";
+import { packInputs, prepareInputs, type PackedFile } from "./_transfer_pack.ts";
+
+/** Options of {@link uploadInputs}. */
+export interface UploadOptions {
+  /** Absolute directory in the container the names are relative to, e.g. `/podkit/work`. */
+  readonly workingDir: string;
+  readonly files: readonly InputFile[];
+  /**
+   * A marker file created once every file is in place and verified: an absolute path, or
+   * a name relative to `workingDir` (e.g. `.podkit-ready`).
+   */
+  readonly marker?: string;
+  /** Aborts the upload; the call rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Called as content bytes are sent, with the total of all files. */
+  readonly onProgress?: (bytes: number, totalBytes?: number) => void;
+}
+
+/** What {@link uploadInputs} placed in the container. */
+export interface UploadResult {
+  /** Each file with its size and sha256 as sent (and as verified in the container). */
+  readonly files: readonly { readonly name: string; readonly size: number; readonly sha256: string }[];
+  /** Content bytes sent (the archive's own headers and padding not counted). */
+  readonly bytes: number;
+  /**
+   * How the files were checked in the container: `sha256` when `sha256sum` is available
+   * there, else `size` (each file's size only).
+   */
+  readonly verified: "sha256" | "size";
+}
+
+/** Extracts the archive on stdin into the working directory, without restoring owners. */
+const EXTRACT_SCRIPT = 'cd "$1" || exit 90; exec tar -x -o -f -';
+
+/**
+ * Prints, for each name read from stdin (one per line), `size sha256` (or `size -` when
+ * there is no `sha256sum`), or `missing`. The first line tells which check is possible.
+ */
+const VERIFY_SCRIPT = [
+  'cd "$1" || exit 90',
+  "if command -v sha256sum >/dev/null 2>&1; then h=1; else h=0; fi",
+  'echo "hash=$h"',
+  'while IFS= read -r f; do',
+  '  if [ -L "$f" ] || [ ! -f "$f" ]; then echo missing; continue; fi',
+  '  s=$(wc -c < "$f")',
+  '  if [ "$h" = 1 ]; then d=$(sha256sum < "$f"); d=${d%% *}; else d=-; fi',
+  '  echo "$s $d"',
+  "done",
+].join("\n");
+
+/**
+ * Uploads input files into a container's working directory as one tar stream over exec,
+ * then verifies them there.
+ *
+ * - Files are streamed one after another with backpressure: memory use does not grow with
+ *   file size. Text and bytes are sent as they are, `{ path }` files are read from disk.
+ *   Streams (`Readable`, `ReadableStream`) are first spooled to a temporary file under
+ *   `os.tmpdir()`, because a tar header needs the size before the content; the spool is
+ *   removed when the call ends.
+ * - The sha256 of each file is computed while it is sent. In the container, `tar -x` (any
+ *   POSIX `sh` and `tar`, BusyBox included) unpacks the stream, creating parent
+ *   directories of nested names; then each file's size and, when `sha256sum` exists there,
+ *   its sha256 are compared with what was sent. A difference throws, naming the file.
+ * - Then the `marker` is created, if given.
+ *
+ * Throws a `TypeError` for a bad name (absolute, `..`, backslash, line break, reserved
+ * `.podkit-` prefix, duplicate), and an `Error` when a file cannot be read, `tar` fails,
+ * or the verification fails.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { uploadInputs } from "./upload.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const { files, bytes, verified } = await uploadInputs(
+ *   { kubeConfig, namespace: "default", pod: "demo", container: "podkit-init" },
+ *   {
+ *     workingDir: "/podkit/work",
+ *     files: [
+ *       { name: "data.txt", content: "hello\n" },
+ *       { name: "conf/app.yaml", content: { path: "./app.yaml" } },
+ *     ],
+ *     marker: ".podkit-ready",
+ *   },
+ * );
+ * console.log(files.length, bytes, verified);
+ * ```
+ */
+export async function uploadInputs(target: ExecTarget, options: UploadOptions): Promise<UploadResult> {
+  const { workingDir, signal, onProgress } = options;
+  if (!workingDir.startsWith("/")) throw new TypeError(`Cannot upload into "${workingDir}": the working directory must be an absolute path`);
+  signal?.throwIfAborted();
+  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
+  const { inputs, cleanup } = await prepareInputs(options.files, signal);
+  try {
+    const totalBytes = inputs.reduce((sum, input) => sum + input.size, 0);
+    let packed: PackedFile[] = [];
+    let verified: UploadResult["verified"] = "sha256";
+    if (inputs.length > 0) {
+      onProgress?.(0, totalBytes);
+      const { stream, done } = packInputs(inputs, onProgress === undefined ? {} : { onBytes: (bytes) => onProgress(bytes, totalBytes) });
+      // streamx streams are async iterable at run time; their typings do not say so.
+      const stdin = stream as unknown as AsyncIterable<Uint8Array>;
+      let exec;
+      try {
+        exec = await execInPod(target, ["sh", "-c", EXTRACT_SCRIPT, "sh", workingDir], signal === undefined ? { stdin } : { stdin, signal });
+      } catch (error) {
+        stream.destroy();
+        throw error;
+      }
+      if (exec.exitCode !== 0) {
+        stream.destroy();
+        throw new Error(`Cannot upload input files into "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
+      }
+      packed = await done;
+      verified = await verify(target, workingDir, packed, signal);
+    }
+    if (options.marker !== undefined) {
+      const marker = options.marker.startsWith("/") ? options.marker : `${workingDir.replace(/\/+$/, "")}/${options.marker}`;
+      await touchMarker(target, marker, signal === undefined ? {} : { signal });
+    }
+    return {
+      files: packed.map((file) => Object.freeze({ ...file })),
+      bytes: packed.reduce((sum, file) => sum + file.size, 0),
+      verified,
+    };
+  } finally {
+    await cleanup();
+  }
+}
+
+async function verify(target: ExecTarget, workingDir: string, files: readonly PackedFile[], signal: AbortSignal | undefined): Promise<UploadResult["verified"]> {
+  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
+  const stdin = new PassThrough();
+  stdin.end(files.map((file) => `${file.name}\n`).join(""));
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", VERIFY_SCRIPT, "sh", workingDir], signal === undefined ? { stdin, stdout } : { stdin, stdout, signal });
+  if (exitCode !== 0) {
+    throw new Error(`Cannot verify the input files in "${workingDir}" in ${where}: the check exited with code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
+  }
+  const lines = Buffer.concat(chunks).toString("utf8").split("\n");
+  const withHash = lines[0] === "hash=1";
+  for (const [index, file] of files.entries()) {
+    const line = lines[index + 1];
+    if (line === undefined || line === "missing") {
+      throw new Error(`Input file "${file.name}" is missing in "${workingDir}" in ${where} after the upload`);
+    }
+    const [sizeText, digest] = line.trim().split(/\s+/);
+    const size = Number(sizeText);
+    if (size !== file.size) {
+      throw new Error(`Input file "${file.name}" arrived with ${sizeText} bytes in ${where}, ${file.size} were sent`);
+    }
+    if (withHash && digest !== file.sha256) {
+      throw new Error(`Input file "${file.name}" arrived with sha256 ${digest} in ${where}, ${file.sha256} was sent`);
+    }
+  }
+  return withHash ? "sha256" : "size";
+}
