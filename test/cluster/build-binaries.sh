@@ -1,64 +1,105 @@
 #!/usr/bin/env bash
-# Builds pinned upstream Kubernetes and etcd binaries from the Go module proxy and caches
-# them by version outside the work tree. A warm run only checks the cache.
+# Builds pinned upstream Kubernetes, etcd and crictl binaries from the Go module proxy and
+# caches them by version outside the work tree. A warm run only checks the cache.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/versions.sh"
+# The whole body is one function, parsed before it runs: bash reads scripts lazily, so
+# editing this file (a git pull) during a long build would otherwise break the run.
+main() {
+  local here
+  here=$(cd "$(dirname "$0")" && pwd)
+  source "$here/versions.sh"
 
-out="$PODKIT_CLUSTER_CACHE/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION"
-want=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl etcd etcdctl)
-have_all() { for b in "${want[@]}"; do [ -x "$out/$b" ] || return 1; done; }
-if have_all; then echo "binaries: cached in $out"; exit 0; fi
+  out="$PODKIT_CLUSTER_CACHE/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION"
+  kube=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
+  if missing "${kube[@]}" etcd etcdctl crictl; then :; else echo "binaries: cached in $out"; exit 0; fi
 
-# One build at a time: a second caller waits for the first and then finds the cache.
-mkdir -p "$PODKIT_CLUSTER_CACHE"
-exec 9>"$PODKIT_CLUSTER_CACHE/build.lock"
-flock 9
-if have_all; then echo "binaries: cached in $out"; exit 0; fi
+  # One build at a time: a second caller waits for the first and then finds the cache.
+  mkdir -p "$PODKIT_CLUSTER_CACHE" "$out"
+  exec 9>"$PODKIT_CLUSTER_CACHE/build.lock"
+  flock 9
 
-export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
-export GOMODCACHE="$PODKIT_CLUSTER_CACHE/gomod" GOCACHE="$PODKIT_CLUSTER_CACHE/gobuild"
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
-start=$(date +%s)
-mkdir -p "$out.tmp"
+  export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+  export GOMODCACHE="$PODKIT_CLUSTER_CACHE/gomod" GOCACHE="$PODKIT_CLUSTER_CACHE/gobuild"
+  unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+  local start
+  start=$(date +%s)
 
-# Kubernetes: upstream's go.mod replaces its staging modules with local paths, so wrap it
-# in a module that points each staging module at its published version instead.
-kmod="$PODKIT_CLUSTER_CACHE/src/k8s-$KUBE_VERSION"
-mkdir -p "$kmod"
-cd "$kmod"
-[ -f go.mod ] || go mod init podkit.local/k8s-build >/dev/null 2>&1
-upstream_gomod=$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-staging_version="v0.${KUBE_VERSION#v1.}"
-grep -Eo '^\s*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$upstream_gomod" |
-  awk '{print $1}' | sort -u | while read -r m; do
-    go mod edit -replace "$m=$m@$staging_version"
+  if missing "${kube[@]}"; then build_kubernetes; fi
+  if missing etcd etcdctl; then build_etcd; fi
+  if missing crictl; then build_crictl; fi
+  echo "binaries: built in $(( $(date +%s) - start ))s into $out"
+}
+
+# missing NAME... succeeds when any of the binaries is not in the cache yet.
+missing() {
+  local b
+  for b in "$@"; do [ -x "$out/$b" ] || return 0; done
+  return 1
+}
+
+# gobuild NAME PACKAGE [FLAGS...] builds one binary beside its final name and renames it,
+# so an interrupted build never leaves a half-written binary that looks cached.
+gobuild() {
+  local name=$1 pkg=$2
+  shift 2
+  echo "binaries: building $name"
+  go build -trimpath "$@" -o "$out/.$name.tmp" "$pkg"
+  mv -f "$out/.$name.tmp" "$out/$name"
+}
+
+build_kubernetes() {
+  # Upstream's go.mod replaces its staging modules with local paths, so wrap it in a
+  # module that points each staging module at its published version instead.
+  local kmod="$PODKIT_CLUSTER_CACHE/src/k8s-$KUBE_VERSION" upstream_gomod m p pkg
+  mkdir -p "$kmod"
+  cd "$kmod"
+  [ -f go.mod ] || go mod init podkit.local/k8s-build >/dev/null 2>&1
+  upstream_gomod=$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  local staging_version="v0.${KUBE_VERSION#v1.}"
+  grep -Eo '^\s*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$upstream_gomod" |
+    awk '{print $1}' | sort -u | while read -r m; do
+      go mod edit -replace "$m=$m@$staging_version"
+    done
+  echo "binaries: $(grep -c '=> k8s.io' go.mod) staging modules pinned to $staging_version"
+  # -x-free quiet fetch: the module download list is long and says nothing useful.
+  go get "k8s.io/kubernetes@$KUBE_VERSION" 2>&1 | grep -v '^go: \(downloading\|added\|upgraded\)' || true
+  for p in "${kube[@]}"; do
+    go get "k8s.io/kubernetes/cmd/$p@$KUBE_VERSION" 2>&1 | grep -v '^go: \(downloading\|added\|upgraded\)' || true
   done
-echo "binaries: $(grep -c '=> k8s.io' go.mod) staging modules pinned to $staging_version"
-pkgs=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
-go get "k8s.io/kubernetes@$KUBE_VERSION" >/dev/null
-for p in "${pkgs[@]}"; do go get "k8s.io/kubernetes/cmd/$p@$KUBE_VERSION" >/dev/null; done
-minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
-ld="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ld+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
-for p in "${pkgs[@]}"; do
-  echo "binaries: building $p"
-  go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$out.tmp/$p" "k8s.io/kubernetes/cmd/$p"
-done
+  local minor ld="-s -w"
+  minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
+  # Without these the binaries report v0.0.0, which kubectl and the kubelet warn about.
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  for p in "${kube[@]}"; do
+    missing "$p" || continue
+    gobuild "$p" "k8s.io/kubernetes/cmd/$p" -tags selinux,notest -ldflags "$ld"
+  done
+}
 
-# etcd
-emod="$PODKIT_CLUSTER_CACHE/src/etcd-$ETCD_VERSION"
-mkdir -p "$emod"
-cd "$emod"
-[ -f go.mod ] || go mod init podkit.local/etcd-build >/dev/null 2>&1
-go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" >/dev/null
-echo "binaries: building etcd"
-go build -trimpath -ldflags "-s -w" -o "$out.tmp/etcd" go.etcd.io/etcd/server/v3
-go build -trimpath -ldflags "-s -w" -o "$out.tmp/etcdctl" go.etcd.io/etcd/etcdctl/v3
+build_etcd() {
+  local emod="$PODKIT_CLUSTER_CACHE/src/etcd-$ETCD_VERSION"
+  mkdir -p "$emod"
+  cd "$emod"
+  [ -f go.mod ] || go mod init podkit.local/etcd-build >/dev/null 2>&1
+  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" 2>&1 |
+    grep -v '^go: \(downloading\|added\|upgraded\)' || true
+  gobuild etcd go.etcd.io/etcd/server/v3 -ldflags "-s -w"
+  gobuild etcdctl go.etcd.io/etcd/etcdctl/v3 -ldflags "-s -w"
+}
 
-rm -rf "$out"
-mv "$out.tmp" "$out"
-echo "binaries: built in $(( $(date +%s) - start ))s into $out"
+# crictl lets teardown stop pod sandboxes through the CRI, so containerd itself removes
+# their network namespaces, veths and iptables rules.
+build_crictl() {
+  local cmod="$PODKIT_CLUSTER_CACHE/src/cri-tools-$CRI_TOOLS_VERSION"
+  mkdir -p "$cmod"
+  cd "$cmod"
+  [ -f go.mod ] || go mod init podkit.local/cri-tools-build >/dev/null 2>&1
+  go get "sigs.k8s.io/cri-tools@$CRI_TOOLS_VERSION" 2>&1 | grep -v '^go: \(downloading\|added\|upgraded\)' || true
+  gobuild crictl sigs.k8s.io/cri-tools/cmd/crictl \
+    -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS_VERSION"
+}
+
+main "$@"

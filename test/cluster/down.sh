@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Stops the cluster that up.sh started and removes what it left on the host: pod sandboxes
+# (through the CRI, so their network namespaces and veths go too), the processes recorded
+# in its PID files, mounts under the state directory, the CNI bridge, the kubelet's
+# iptables chains and cgroups, the apiserver's address on lo; kernel tunables and the root
+# mount's propagation are put back. Processes it did not start are never touched.
+# Safe to run when nothing runs. Logs stay in $PODKIT_CLUSTER_STATE/logs.
+set -euo pipefail
+main() {
+  source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+  [ "$(id -u)" = 0 ] || die "must run as root"
+  [ -d "$S" ] || { log "nothing to stop ($S does not exist)"; return; }
+
+  # The kubelet first, or it restarts the pods that are being removed.
+  stop kubelet
+  remove_pods
+  stop containerd
+  stop_shims
+  local c
+  for c in kube-scheduler kube-controller-manager kube-apiserver etcd registry; do stop "$c"; done
+
+  unmount_state
+  if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
+    ip link del "$CNI_BRIDGE"
+    log "removed bridge $CNI_BRIDGE"
+  fi
+  remove_kubelet_chains
+  remove_kubelet_cgroups
+  if ip -4 addr show dev lo | grep -q " $ADVERTISE_ADDR/32"; then
+    ip addr del "$ADVERTISE_ADDR/32" dev lo
+  fi
+  restore_host
+
+  # Everything but the logs: the next up starts from a clean state.
+  find "$S" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +
+  log "down; logs kept in $LOGS"
+}
+
+# Sandboxes are removed through containerd so it runs the CNI DEL of each (veth, netns,
+# IP). After a crash containerd may be dead while sandboxes remain: it is started briefly
+# for the clean-up.
+remove_pods() {
+  [ -d "$S/containerd/root" ] && [ -x "$BIN/crictl" ] || return 0
+  local temporary=0
+  if ! pid_alive containerd; then
+    [ -f "$S/config/containerd.toml" ] || return 0
+    start containerd /usr/bin/containerd --config "$S/config/containerd.toml"
+    temporary=1
+    wait_until 30 containerd crictl_local info || { log "containerd did not start; sandboxes stay"; return 0; }
+  fi
+  local pods
+  pods=$(crictl_local pods -q 2>/dev/null || true)
+  if [ -n "$pods" ]; then
+    # A sandbox stop kills its containers at once; a second pass catches a slow one.
+    # shellcheck disable=SC2086
+    crictl_local rmp -f $pods >/dev/null 2>&1 || crictl_local rmp -f $pods >/dev/null 2>&1 ||
+      log "some pod sandboxes could not be removed: $(crictl_local pods -q | tr '\n' ' ')"
+    log "removed $(wc -w <<<"$pods") pod sandboxes"
+  fi
+  [ $temporary = 0 ] || stop containerd
+}
+
+# Shims outlive containerd by design. The ones serving this cluster are recognised by the
+# socket path of this cluster's containerd on their command line; no other shim matches.
+stop_shims() {
+  local p pids=()
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/exe" 2>/dev/null)" = /usr/bin/containerd-shim-runc-v2 ] || continue
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " && pids+=("${p#/proc/}")
+  done
+  [ ${#pids[@]} -eq 0 ] && return
+  log "stopping ${#pids[@]} leftover containerd shims: ${pids[*]}"
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  sleep 0.5
+}
+
+# Kubelet volumes, container root filesystems and sandbox /dev/shm all live under $S;
+# deepest first, lazily if something still holds one.
+unmount_state() {
+  local m n=0
+  while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+    n=$((n + 1))
+  done < <(findmnt -rn -o TARGET | grep -F "$S/" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-)
+  [ $n = 0 ] || log "unmounted $n mounts under $S"
+}
+
+# The kubelet creates canary chains to notice iptables flushes; nothing else uses them.
+remove_kubelet_chains() {
+  local ipt table chain
+  for ipt in iptables ip6tables; do
+    command -v "$ipt" >/dev/null || continue
+    for table in mangle nat filter; do
+      for chain in KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT KUBE-FIREWALL; do
+        if "$ipt" -w 5 -t "$table" -S "$chain" >/dev/null 2>&1; then
+          "$ipt" -w 5 -t "$table" -F "$chain" 2>/dev/null || true
+          "$ipt" -w 5 -t "$table" -X "$chain" 2>/dev/null || log "could not remove $ipt $table $chain"
+        fi
+      done
+    done
+  done
+}
+
+# The kubelet's QoS cgroups (kubepods/...) under every v1 hierarchy; only empty ones can
+# go, and with every container stopped they are.
+remove_kubelet_cgroups() {
+  local d
+  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods /sys/fs/cgroup/unified/kubepods; do
+    [ -d "$d" ] || continue
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ ! -d "$d" ] || log "could not remove cgroup $d"
+  done
+}
+
+restore_host() {
+  local k v
+  if [ -f "$RUN/sysctl.orig" ]; then
+    while read -r k v; do
+      [ "$(cat "/proc/sys/$k")" = "$v" ] || echo "$v" >"/proc/sys/$k" || log "could not restore $k"
+    done <"$RUN/sysctl.orig"
+  fi
+  if [ "$(cat "$RUN/root-propagation" 2>/dev/null)" = private ]; then
+    mount --make-private /
+  fi
+}
+
+main "$@"

@@ -1,0 +1,29 @@
+/*
+ * The pod sandbox's first process: holds the pod's namespaces open, reaps zombies and
+ * exits on SIGTERM/SIGINT. A stand-in for registry.k8s.io/pause, which cannot be pulled
+ * on machines without a registry; it behaves the same for the kubelet.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void stop(int sig) { (void)sig; _exit(0); }
+
+static void reap(int sig) {
+  (void)sig;
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+}
+
+int main(void) {
+  struct sigaction sa = {0};
+  sa.sa_handler = stop;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sa.sa_handler = reap;
+  sa.sa_flags = SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+  for (;;) pause();
+  return 0;
+}
