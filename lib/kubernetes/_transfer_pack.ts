@@ -188,6 +188,9 @@ async function* readExactly(path: string, size: number, name: string): AsyncGene
 async function writeEntry(pack: Pack, header: Partial<Header> & { name: string }, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const entry = pack.entry(header, (error) => (error ? reject(error) : resolve()));
+    // Errors reach the caller through the callback and `done`; a listener keeps streamx
+    // from raising them as uncaught.
+    (entry as unknown as NodeJS.EventEmitter).on("error", () => undefined);
     void (async () => {
       try {
         for await (const chunk of content) {

@@ -188,7 +188,7 @@ describe("extractTar()", () => {
     const body = pack.entry({ name: "large.bin", size: chunk.length * 8 });
     void (async () => {
       for (let i = 0; i < 8; i++) body.write(chunk);
-      body.end();
+      (body as unknown as { end(): void }).end();
       pack.finalize();
     })();
     const { files } = await extractTar(Readable.from(pack as unknown as AsyncIterable<Buffer>), out);
