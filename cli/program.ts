@@ -1,0 +1,302 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, resolve } from "node:path";
+import { Command, CommanderError } from "commander";
+import { stringify } from "yaml";
+import type { PodBuilder } from "../builders/pod.ts";
+import { PodRunError, PodValidationError } from "../lib/errors.ts";
+import { PodDefinitionError } from "../lib/kestra/definition_error.ts";
+import type { InputValue } from "../lib/kestra/inputs.ts";
+import { loadDefinition } from "../lib/kestra/load_definition.ts";
+import type { CompiledPod, RunResult } from "../lib/result.ts";
+import type { Runner } from "../lib/runner.ts";
+import { EXIT_CODES, exitCodeFor, NoInputError, UsageError } from "./exit_codes.ts";
+import { chooseKubeconfig } from "./kubeconfig.ts";
+import { Reporter, type OutputStream } from "./reporter.ts";
+
+/** Everything the command line touches outside itself, so tests can stand in for it. */
+export interface CliIo {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  /** @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default process.cwd() */
+  readonly cwd?: string;
+  /** @default os.homedir() */
+  readonly homedir?: string;
+  /** Aborts a run (Ctrl-C): the pod is deleted. */
+  readonly signal?: AbortSignal;
+  /** The runner of `podkit run`. @default a `KubernetesRunner` */
+  readonly createRunner?: () => Runner | Promise<Runner>;
+  /** @default fs.existsSync */
+  readonly exists?: (path: string) => boolean;
+}
+
+interface CommonFlags {
+  readonly input: readonly string[];
+  readonly task?: string;
+  readonly namespace?: string;
+  readonly delete: boolean;
+  readonly runId?: string;
+  readonly json?: boolean;
+}
+
+interface RunFlags extends CommonFlags {
+  readonly outputDir?: string;
+  readonly context?: string;
+  readonly kubeconfig?: string;
+  readonly dryRun?: boolean;
+}
+
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--input name=value` → `{ name: value }`; a repeated name is an error. */
+function parseInputs(flags: readonly string[]): Record<string, InputValue> {
+  const inputs: Record<string, InputValue> = {};
+  for (const flag of flags) {
+    const at = flag.indexOf("=");
+    if (at <= 0) throw new UsageError(`Cannot use --input "${flag}": expected NAME=VALUE, e.g. --input file=./data.txt`);
+    const name = flag.slice(0, at);
+    if (Object.hasOwn(inputs, name)) throw new UsageError(`Cannot use --input "${flag}": input "${name}" is given twice`);
+    inputs[name] = flag.slice(at + 1);
+  }
+  return inputs;
+}
+
+function load(file: string, flags: CommonFlags, cwd: string): PodBuilder {
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new NoInputError(`Cannot read "${file}": ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
+  }
+  let { builder } = loadDefinition(text, {
+    inputs: parseInputs(flags.input),
+    baseDir: cwd,
+    documentDir: dirname(path),
+    ...(flags.task === undefined ? {} : { taskId: flags.task }),
+  });
+  if (flags.namespace !== undefined) builder = builder.namespace(flags.namespace);
+  if (!flags.delete) builder = builder.delete(false);
+  if (flags.runId !== undefined) builder = builder.runId(flags.runId);
+  return builder;
+}
+
+/** The manifest as YAML, then the plan as YAML comments: the whole is valid YAML. */
+function planText(compiled: CompiledPod): string {
+  const comments = compiled
+    .describe()
+    .split("\n")
+    .map((line) => (line === "" ? "#" : `# ${line}`))
+    .join("\n");
+  return `${stringify(compiled.manifest)}${comments}\n`;
+}
+
+function printPlan(compiled: CompiledPod, flags: CommonFlags, io: CliIo): number {
+  if (flags.json === true) {
+    io.stdout.write(`${JSON.stringify({ manifest: compiled.manifest, plan: compiled.plan, description: compiled.describe() }, jsonReplacer, 2)}\n`);
+  } else {
+    io.stdout.write(planText(compiled));
+  }
+  return EXIT_CODES.ok;
+}
+
+/** Input file contents (bytes, streams) are not data to print; show what they are. */
+function jsonReplacer(key: string, value: unknown): unknown {
+  if (key === "content" && typeof value === "object" && value !== null && !("path" in value)) {
+    return value instanceof Uint8Array ? `<${value.byteLength} bytes>` : "<stream>";
+  }
+  return value;
+}
+
+async function createRunner(io: CliIo): Promise<Runner> {
+  if (io.createRunner !== undefined) return io.createRunner();
+  const { KubernetesRunner } = await import("../lib/kubernetes/mod.ts");
+  return new KubernetesRunner() as unknown as Runner;
+}
+
+function resultJson(result: RunResult | undefined, error?: PodRunError): string {
+  const failure = error === undefined
+    ? undefined
+    : {
+        name: error.name,
+        reason: error.reason,
+        step: error.step,
+        message: error.message,
+        podName: error.podName,
+        namespace: error.namespace,
+        phase: error.phase,
+        exitCode: error.exitCode,
+        events: error.events,
+        logTail: error.logTail,
+      };
+  return `${JSON.stringify({ ok: error === undefined && result?.exitCode === 0, result, error: failure }, null, 2)}\n`;
+}
+
+/** Builder methods reject bad values with a TypeError or RangeError: a definition error. */
+function asUsage<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+async function run(file: string, flags: RunFlags, io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  let builder = asUsage(() => load(file, flags, cwd));
+  const reporter = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true });
+  if (flags.dryRun !== true) {
+    const connection = builder.description.connection;
+    const explicit = connection?.masterUrl !== undefined || connection?.kubeconfigPath !== undefined;
+    const choice = explicit && flags.kubeconfig === undefined
+      ? {}
+      : chooseKubeconfig({
+          ...(flags.kubeconfig === undefined ? {} : { flag: resolve(cwd, flags.kubeconfig) }),
+          env,
+          homedir: io.homedir ?? homedir(),
+          ...(io.exists === undefined ? {} : { exists: io.exists }),
+        });
+    if (choice.path !== undefined || flags.context !== undefined) {
+      builder = builder.connection({
+        ...connection,
+        ...(choice.path === undefined ? {} : { kubeconfigPath: choice.path }),
+        ...(flags.context === undefined ? {} : { context: flags.context }),
+      });
+    }
+    if (choice.note !== undefined) reporter.note(choice.note);
+  }
+  const compiled = asUsage(() => builder.compile());
+  if (flags.dryRun === true) return printPlan(compiled, flags, io);
+
+  const live = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true, containers: compiled.plan.containers });
+  const runner = await createRunner(io);
+  try {
+    const result = await runner.run(compiled, {
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      ...(flags.outputDir === undefined ? {} : { outputDir: resolve(cwd, flags.outputDir) }),
+      onLog: (line) => live.log(line),
+      onProgress: (event) => live.progress(event),
+    });
+    live.summary(result);
+    if (flags.json === true) io.stdout.write(resultJson(result));
+    return Math.min(result.exitCode, 255);
+  } catch (error) {
+    if (!(error instanceof PodRunError)) throw error;
+    live.failure(error);
+    if (flags.json === true) io.stdout.write(resultJson(error.result, error));
+    return exitCodeFor(error, signalName(io.signal));
+  }
+}
+
+function signalName(signal: AbortSignal | undefined): string | undefined {
+  const reason: unknown = signal?.aborted === true ? signal.reason : undefined;
+  const name = (reason as { signal?: unknown } | undefined)?.signal;
+  return typeof name === "string" ? name : undefined;
+}
+
+function addCommonOptions(command: Command): Command {
+  return command
+    .option("-i, --input <name=value>", "value of an input; for a FILE input, the path of a local file (repeatable)", collect, [])
+    .option("-t, --task <id>", "the PodCreate task to run, when the flow has several")
+    .option("-n, --namespace <namespace>", "namespace of the pod, instead of the definition's")
+    .option("--no-delete", "keep the pod when it ends")
+    .option("--run-id <id>", "stable identity of the run: a rerun with the same id reattaches to its pod")
+    .option("--json", "print the result as JSON on stdout (logs and progress go to stderr)");
+}
+
+const EXIT_HELP = `
+Exit codes:
+  0        the pod succeeded
+  1-255    a container failed: its exit code
+  64       usage or definition error (bad flag, YAML, unknown property, missing input, invalid pod)
+  66       the FILE cannot be read
+  69       the cluster is unreachable or refused a request
+  70       internal error
+  74       input or output files could not be transferred
+  124      a wait budget ran out (waitUntilRunning, waitRunning, waitUntilReady)
+  125      the pod could not run (image pull, config error, evicted, deleted by someone else)
+  130/143  interrupted by SIGINT/SIGTERM; the pod was deleted
+`;
+
+function packageVersion(): string {
+  // cli/program.ts and dist/cli.js both sit one level below package.json.
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    return typeof (pkg as { version?: unknown }).version === "string" ? (pkg as { version: string }).version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Runs the `podkit` command line with `argv` (the arguments after the program name) and
+ * resolves with its exit code. Never calls `process.exit`.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from "./program.ts";
+ * const code = await runCli(["plan", "examples/kestra/launch-a-pod.yaml"], { stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT_CODES.ok;
+  const errorReporter = new Reporter({ stdout: io.stdout, stderr: io.stderr, env: io.env ?? process.env });
+  const program = new Command("podkit")
+    .description("Run a pod on Kubernetes from a Kestra PodCreate task or a podkit pod document, and bring back its logs, exit code and files")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .version(packageVersion(), "-V, --version")
+    .showHelpAfterError("(run podkit --help for usage)")
+    .addHelpText("after", EXIT_HELP);
+
+  addCommonOptions(
+    program
+      .command("run")
+      .description("run the pod of FILE (Kestra YAML, or podkit YAML/JSON), streaming its logs; exits with its exit code")
+      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON)"),
+  )
+    .option("-o, --output-dir <dir>", "where output files land (default: a new temporary directory)")
+    .option("--context <name>", "kubeconfig context to use")
+    .option("--kubeconfig <path>", "kubeconfig file to use")
+    .option("--dry-run", "print the manifest and the plan, touch no cluster (same as podkit plan)")
+    .addHelpText("after", EXIT_HELP)
+    .action(async (file: string, flags: RunFlags) => {
+      code = await run(file, flags, io);
+    });
+
+  addCommonOptions(
+    program
+      .command("plan")
+      .description("print the validated manifest (YAML) and the numbered plan of FILE, without touching a cluster")
+      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON)"),
+  ).action(async (file: string, flags: CommonFlags) => {
+    code = await run(file, { ...flags, dryRun: true }, io);
+  });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? EXIT_CODES.ok : EXIT_CODES.usage;
+    }
+    if (error instanceof PodDefinitionError || error instanceof PodValidationError) {
+      errorReporter.error(error.message);
+    } else if (error instanceof UsageError || error instanceof NoInputError) {
+      errorReporter.error(error.message);
+    } else {
+      errorReporter.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    }
+    return exitCodeFor(error, signalName(io.signal));
+  }
+}
