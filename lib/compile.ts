@@ -54,33 +54,35 @@ export function compile(description: PodDescription): CompiledPod {
   const generateName = generateNameOf(description);
   const { generateName: _ignored, ...metadataRest } = mutableCopy(description.metadata);
 
-  const spec: V1PodSpec = {
-    ...resolveWorkingDir(mutableCopy(description.spec), description.workingDir),
-    restartPolicy: description.spec.restartPolicy ?? "Never",
-    containers: [
-      ...description.containers.map((c) => userContainer(c, description, mount)),
-      ...(parts?.sidecar === undefined ? [] : [parts.sidecar]),
-    ],
-  };
   const initContainers = [
     ...(parts?.initContainer === undefined ? [] : [parts.initContainer]),
     ...description.initContainers.map((c) => userContainer(c, description, mount)),
   ];
-  if (initContainers.length > 0) spec.initContainers = initContainers;
   const volumes = [
     ...resolveWorkingDir(mutableCopy(description.volumes), description.workingDir),
     ...(parts === undefined ? [] : [parts.volume]),
   ];
-  if (volumes.length > 0) spec.volumes = volumes;
+  const spec: V1PodSpec = {
+    ...(initContainers.length > 0 ? { initContainers } : {}),
+    containers: [
+      ...description.containers.map((c) => userContainer(c, description, mount)),
+      ...(parts?.sidecar === undefined ? [] : [parts.sidecar]),
+    ],
+    ...(volumes.length > 0 ? { volumes } : {}),
+    ...resolveWorkingDir(mutableCopy(description.spec), description.workingDir),
+    restartPolicy: description.spec.restartPolicy ?? "Never",
+  };
 
+  const { labels, annotations, ...otherMetadata } = metadataRest;
   const manifest: V1Pod = {
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
-      ...metadataRest,
       ...(description.name === undefined ? { generateName } : { name: description.name }),
       namespace: description.namespace,
-      labels: { ...metadataRest.labels, [LABELS.managedBy]: MANAGED_BY },
+      labels: { ...labels, [LABELS.managedBy]: MANAGED_BY },
+      ...(annotations === undefined ? {} : { annotations }),
+      ...otherMetadata,
     },
     spec,
   };

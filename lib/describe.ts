@@ -14,9 +14,7 @@ function describeStep(step: PlanStep, plan: ExecutionPlan): string {
     case "create":
       return step.resume && plan.runId !== undefined
         ? `Create the pod, or resume the pod of run "${plan.runId}" if one is still there`
-        : step.resume
-          ? "Create the pod (a rerun with the same run id resumes it)"
-          : "Create the pod";
+        : "Create the pod";
     case "waitScheduled":
       return `Wait until a node is assigned (budget ${formatDuration(step.budgetMs)} from creation)`;
     case "uploadInputs":

@@ -1,0 +1,121 @@
+import { describe, expect, test } from "vitest";
+import { pod, type PlanStep } from "../../../lib/mod.ts";
+
+const base = pod().container({ name: "main", image: "busybox" });
+const kinds = (steps: readonly PlanStep[]) => steps.map((s) => s.kind);
+
+describe("the execution plan", () => {
+  test("of a pod without files creates, waits, follows logs, waits for completion, collects values and deletes", () => {
+    expect(kinds(base.compile().plan.steps)).toEqual([
+      "create",
+      "waitScheduled",
+      "waitRunning",
+      "followLogs",
+      "waitCompletion",
+      "collectOutputValues",
+      "delete",
+    ]);
+  });
+
+  test("uploads inputs between scheduling and running, and downloads outputs after completion", () => {
+    const plan = base.inputFile("data.txt", "x").inputFile("conf/a.yaml", "y").outputFiles("out.txt", "reports/**").compile().plan;
+    expect(kinds(plan.steps)).toEqual([
+      "create",
+      "waitScheduled",
+      "uploadInputs",
+      "waitRunning",
+      "followLogs",
+      "waitCompletion",
+      "downloadOutputs",
+      "collectOutputValues",
+      "delete",
+    ]);
+    expect(plan.steps[2]).toEqual({ kind: "uploadInputs", container: "podkit-init", workingDir: "/podkit/work", files: ["data.txt", "conf/a.yaml"] });
+    expect(plan.steps[6]).toEqual({ kind: "downloadOutputs", container: "podkit-outputs", workingDir: "/podkit/work", globs: ["out.txt", "reports/**"] });
+  });
+
+  test("waits for readiness only when waitUntilReady is above zero", () => {
+    const plan = base.waitUntilReady("PT1M").compile().plan;
+    expect(kinds(plan.steps).slice(2, 5)).toEqual(["waitRunning", "waitReady", "followLogs"]);
+    expect(plan.steps[3]).toEqual({ kind: "waitReady", budgetMs: 60_000 });
+  });
+
+  test("carries every budget in milliseconds, defaults included", () => {
+    const plan = base.compile().plan;
+    expect(plan.timeouts).toEqual({ waitUntilRunningMs: 600_000, waitRunningMs: 3_600_000, waitForLogIntervalMs: 5_000, waitUntilReadyMs: 0 });
+    const custom = base.waitUntilRunning("PT3M").waitRunning(90_000).waitForLogInterval("PT30S").compile().plan;
+    expect(custom.steps).toContainEqual({ kind: "waitScheduled", budgetMs: 180_000 });
+    expect(custom.steps).toContainEqual({ kind: "waitRunning", budgetMs: 180_000 });
+    expect(custom.steps).toContainEqual({ kind: "waitCompletion", budgetMs: 90_000, containers: ["main"], lateLogBudgetMs: 30_000 });
+  });
+
+  test("follows the logs of init containers and containers, podkit's own excepted", () => {
+    const plan = base.initContainer({ name: "prep", image: "busybox" }).inputFile("a", "a").outputFiles("b").compile().plan;
+    expect(plan.steps).toContainEqual({ kind: "followLogs", containers: ["prep", "main"] });
+    expect(plan.containers).toEqual(["main"]);
+    expect(plan.initContainers).toEqual(["prep"]);
+  });
+
+  test("records the run's identity and options for the runner", () => {
+    const plan = pod("job")
+      .namespace("batch")
+      .container({ name: "main", image: "busybox" })
+      .runId("r-1")
+      .resume(false)
+      .delete(false)
+      .outputNonce()
+      .connection({ masterUrl: "https://k8s:6443" })
+      .compile().plan;
+    expect(plan).toMatchObject({
+      namespace: "batch",
+      podName: "job",
+      generateName: "main-",
+      runId: "r-1",
+      resume: false,
+      delete: false,
+      outputNonce: true,
+      connection: { masterUrl: "https://k8s:6443" },
+    });
+    expect(plan.steps[0]).toEqual({ kind: "create", resume: false });
+    expect(plan.steps.at(-1)).toEqual({ kind: "delete", enabled: false });
+    expect(plan.steps.at(-2)).toEqual({ kind: "collectOutputValues", nonce: true });
+  });
+
+  test("keeps the input contents for the runner to upload", () => {
+    const bytes = new Uint8Array([1]);
+    expect(base.inputFile("a.bin", bytes).compile().plan.inputFiles[0]?.content).toBe(bytes);
+  });
+});
+
+describe("describe()", () => {
+  test("prints the plan as a numbered list with budgets, files, globs and containers", () => {
+    const text = pod("job")
+      .container({ name: "main", image: "busybox" })
+      .waitUntilRunning("PT3M")
+      .inputFile("data.txt", "x")
+      .outputFiles("out.txt")
+      .runId("r1")
+      .compile()
+      .describe();
+    expect(text).toBe(
+      [
+        'Run pod "job" in namespace "default":',
+        ' 1. Create the pod, or resume the pod of run "r1" if one is still there',
+        " 2. Wait until a node is assigned (budget PT3M from creation)",
+        ' 3. Upload 1 input file ("data.txt") into /podkit/work through container "podkit-init", verify them, then let the pod start',
+        " 4. Wait until the containers run (budget PT3M from creation)",
+        ' 5. Follow the logs of 1 container "main"',
+        ' 6. Wait until container "main" ends (budget PT1H), then read late log lines for at most PT5S',
+        ' 7. Download the files of /podkit/work matching "out.txt" through container "podkit-outputs", verify them, then let the sidecar end',
+        ' 8. Collect output values from log lines "::{"outputs":{…}}::"',
+        " 9. Delete the pod",
+      ].join("\n"),
+    );
+  });
+
+  test("names a generated pod by its prefix and says when the pod is kept", () => {
+    const text = pod().container({ name: "main", image: "busybox" }).delete(false).compile().describe();
+    expect(text.split("\n")[0]).toBe('Run a pod named "main-…" in namespace "default":');
+    expect(text).toMatch(/Keep the pod \(delete is off\)/);
+  });
+});
