@@ -1,0 +1,84 @@
+/** How complete a captured `seq 1 N` output is. */
+export interface LineCheck {
+  /** Lines the container printed: `1` … `expected`. */
+  readonly expected: number;
+  /** Lines received, counting duplicates and foreign lines. */
+  readonly collected: number;
+  /** Distinct expected lines received. */
+  readonly distinct: number;
+  /** Expected lines never received. */
+  readonly lost: number;
+  /** Expected lines received more than once (extra copies). */
+  readonly duplicated: number;
+  /** Lines that are not part of the sequence (tool chatter, corrupted lines). */
+  readonly foreign: number;
+}
+
+/**
+ * Incremental checker for the output of `seq 1 N`: feed it lines as they arrive, in any
+ * order, then read {@link LineChecker.result}. Memory is one bit per expected line.
+ *
+ * @example
+ * ```ts
+ * const c = new LineChecker(3);
+ * for (const l of ["1", "3", "3", "hello"]) c.add(l);
+ * c.result(); // { expected: 3, collected: 4, distinct: 2, lost: 1, duplicated: 1, foreign: 1 }
+ * ```
+ */
+export class LineChecker {
+  readonly #expected: number;
+  readonly #seen: Uint8Array;
+  #collected = 0;
+  #distinct = 0;
+  #duplicated = 0;
+  #foreign = 0;
+
+  constructor(expected: number) {
+    if (!Number.isInteger(expected) || expected < 0) {
+      throw new RangeError(`Cannot check ${expected} lines: expected a non-negative integer`);
+    }
+    this.#expected = expected;
+    this.#seen = new Uint8Array(Math.ceil(expected / 8));
+  }
+
+  /** Records one line, without its newline. */
+  add(line: string): void {
+    this.#collected++;
+    const n = /^[1-9][0-9]*$/.test(line) ? Number(line) : Number.NaN;
+    if (!(n >= 1 && n <= this.#expected)) {
+      this.#foreign++;
+      return;
+    }
+    const i = n - 1;
+    const byte = i >> 3;
+    const bit = 1 << (i & 7);
+    if ((this.#seen[byte]! & bit) !== 0) {
+      this.#duplicated++;
+      return;
+    }
+    this.#seen[byte] = this.#seen[byte]! | bit;
+    this.#distinct++;
+  }
+
+  /** Records every line of a chunk of text; a trailing partial line is returned, not recorded. */
+  addText(text: string): string {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) return text.slice(start);
+      this.add(text.slice(start, nl).replace(/\r$/, ""));
+      start = nl + 1;
+    }
+  }
+
+  result(): LineCheck {
+    return {
+      expected: this.#expected,
+      collected: this.#collected,
+      distinct: this.#distinct,
+      lost: this.#expected - this.#distinct,
+      duplicated: this.#duplicated,
+      foreign: this.#foreign,
+    };
+  }
+}

@@ -1,0 +1,253 @@
+import { type CaseSpec, type ContenderId, type Measurement, caseLabel } from "./case.ts";
+import type { ClusterInfo, MachineInfo } from "./machine.ts";
+import type { Column, Mode, Scenario } from "./scenario.ts";
+import { ratio, type Summary, summarize } from "./stats.ts";
+
+/** The JSON file a suite run writes (`bench/results/<timestamp>.json`). */
+export interface SuiteResult {
+  readonly format: "podkit-bench/1";
+  readonly mode: Mode;
+  /** The command that produced it, to reproduce. */
+  readonly command: string;
+  readonly runs: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: MachineInfo;
+  readonly cluster: ClusterInfo;
+  readonly measurements: readonly Measurement[];
+}
+
+/** A contender's figure on one case, relative to kubectl's (lower is better). */
+export interface HeadlineRatio {
+  readonly scenario: Scenario["id"];
+  readonly case: string;
+  readonly contender: ContenderId;
+  readonly ratio: number;
+  readonly metric: string;
+}
+
+const sameCase = (a: CaseSpec, b: CaseSpec): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Measurements of one contender on one case. */
+export function select(ms: readonly Measurement[], c: CaseSpec, contender: ContenderId): Measurement[] {
+  return ms.filter((m) => m.contender === contender && sameCase(m.case, c));
+}
+
+/** The cases present in the measurements, in the order they first appear. */
+export function casesOf(ms: readonly Measurement[], scenario: Scenario["id"]): CaseSpec[] {
+  const out: CaseSpec[] = [];
+  for (const m of ms) if (m.case.scenario === scenario && !out.some((c) => sameCase(c, m.case))) out.push(m.case);
+  return out;
+}
+
+/** `1234.5` → `1,235` (digits 0), `1.2345` → `1.23` (digits 2). */
+export function formatNumber(n: number, digits = 0): string {
+  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** `median (min–max)`, or just the median when every run agrees or there is one run. */
+export function formatSummary(s: Summary | undefined, digits = 0): string {
+  if (s === undefined) return "–";
+  const med = formatNumber(s.median, digits);
+  const lo = formatNumber(s.min, digits);
+  const hi = formatNumber(s.max, digits);
+  return lo === hi ? med : `${med} (${lo}–${hi})`;
+}
+
+function cell(col: Column, ms: readonly Measurement[]): string {
+  const values = ms.map(col.value);
+  if (col.kind === "count") {
+    const measured = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    return measured.length === 0 ? "–" : `${measured.filter((v) => v !== 0).length}/${measured.length}`;
+  }
+  return formatSummary(summarize(values), col.digits ?? 0);
+}
+
+/** Ratios of each contender's headline median to kubectl's, case by case. */
+export function headlineRatios(result: SuiteResult, scenarios: readonly Scenario[]): HeadlineRatio[] {
+  const out: HeadlineRatio[] = [];
+  for (const s of scenarios) {
+    for (const c of casesOf(result.measurements, s.id)) {
+      const base = summarize(select(result.measurements, c, "kubectl").map(s.headline.value));
+      for (const contender of s.contenders) {
+        if (contender === "kubectl") continue;
+        const r = ratio(summarize(select(result.measurements, c, contender).map(s.headline.value)), base);
+        if (r !== undefined) out.push({ scenario: s.id, case: caseLabel(c), contender, ratio: r, metric: s.headline.label });
+      }
+    }
+  }
+  return out;
+}
+
+/** Every problem of a podkit measurement, `scenario / case: problem`. */
+export function podkitProblems(result: SuiteResult, scenarios: readonly Scenario[]): string[] {
+  const out: string[] = [];
+  for (const m of result.measurements) {
+    if (m.contender !== "podkit") continue;
+    const s = scenarios.find((x) => x.id === m.case.scenario);
+    for (const p of s?.problems(m) ?? []) out.push(`${m.case.scenario} / ${caseLabel(m.case)}: ${p}`);
+  }
+  return out;
+}
+
+/** Cases where a baseline's headline median beats podkit's. */
+export function podkitLosses(result: SuiteResult, scenarios: readonly Scenario[]): string[] {
+  const out: string[] = [];
+  for (const s of scenarios) {
+    for (const c of casesOf(result.measurements, s.id)) {
+      const mine = summarize(select(result.measurements, c, "podkit").map(s.headline.value));
+      if (mine === undefined) continue;
+      for (const other of s.contenders) {
+        if (other === "podkit") continue;
+        const theirs = summarize(select(result.measurements, c, other).map(s.headline.value));
+        if (theirs !== undefined && theirs.median < mine.median) {
+          out.push(
+            `${s.id} / ${caseLabel(c)}: ${other} ${formatNumber(theirs.median / 1000, 2)} s vs podkit ` +
+              `${formatNumber(mine.median / 1000, 2)} s (${s.headline.label}, median)`,
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Median milliseconds podkit spent in each plan step, per case. */
+function stepTable(result: SuiteResult, scenarios: readonly Scenario[]): string {
+  const rows: string[][] = [];
+  const steps = new Set<string>();
+  const perCase: { label: string; medians: Map<string, number> }[] = [];
+  for (const s of scenarios) {
+    for (const c of casesOf(result.measurements, s.id)) {
+      const ms = select(result.measurements, c, "podkit").filter((m) => m.observation?.steps !== undefined);
+      if (ms.length === 0) continue;
+      const medians = new Map<string, number>();
+      const names = new Set(ms.flatMap((m) => Object.keys(m.observation?.steps ?? {})));
+      for (const n of names) {
+        steps.add(n);
+        const sum = summarize(ms.map((m) => m.observation?.steps?.[n]));
+        if (sum !== undefined) medians.set(n, sum.median);
+      }
+      perCase.push({ label: `${s.id} / ${caseLabel(c)}`, medians });
+    }
+  }
+  if (perCase.length === 0) return "";
+  const cols = [...steps];
+  for (const p of perCase) rows.push([p.label, ...cols.map((n) => (p.medians.has(n) ? formatNumber(p.medians.get(n)!) : "–"))]);
+  return table(["case", ...cols.map((c) => `${c} (ms)`)], rows);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map((h, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
+}
+
+const CONTENDER_LABEL: Record<ContenderId, string> = {
+  podkit: "**podkit**",
+  kubectl: "kubectl run --rm -i",
+  "kubectl-logs": "kubectl run + logs -f",
+  "client-node": "client-node (hand-written)",
+};
+
+/** Contender label for a scenario (kubectl means `kubectl cp` in the files scenario). */
+function contenderLabel(s: Scenario, c: ContenderId): string {
+  if (s.id === "files" && c === "kubectl") return "kubectl run + cp";
+  if (s.id === "files" && c === "client-node") return "client-node (Cp helper)";
+  return CONTENDER_LABEL[c];
+}
+
+/** The whole report: environment, one table per scenario, ratios, podkit's step breakdown. */
+export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario[]): string {
+  const m = result.machine;
+  const k = result.cluster;
+  const out: string[] = [];
+  out.push("# podkit benchmarks", "");
+  out.push(
+    `Measured ${result.startedAt.slice(0, 16).replace("T", " ")} UTC with \`${result.command}\` ` +
+      `(${result.mode}, ${result.runs} run${result.runs === 1 ? "" : "s"} per contender and case; ` +
+      "cells show `median (min–max)`).",
+    "",
+  );
+  out.push("| machine | |", "|---|---|");
+  out.push(`| CPU | ${m.cpu}, ${m.cores} cores |`);
+  out.push(`| memory | ${m.memoryGiB} GiB |`);
+  out.push(`| kernel | ${m.kernel} |`);
+  out.push(`| Node | ${m.node} |`);
+  out.push(`| kubectl | ${k.kubectlClient ?? "unknown"} |`);
+  out.push(`| API server | ${k.server ?? "unknown"} |`);
+  for (const n of k.nodes) {
+    out.push(
+      `| node ${n.name} | kubelet ${n.kubelet ?? "?"}, ${n.runtime ?? "?"}, ${n.cpu ?? "?"} CPU, ${n.memory ?? "?"} |`,
+    );
+  }
+  if (k.kubelet !== undefined) {
+    out.push(
+      `| kubelet config | containerLogMaxSize ${k.kubelet.containerLogMaxSize ?? "?"}, containerLogMaxFiles ` +
+        `${k.kubelet.containerLogMaxFiles ?? "?"}, kubeAPIQPS ${k.kubelet.kubeAPIQPS ?? "?"}, kubeAPIBurst ` +
+        `${k.kubelet.kubeAPIBurst ?? "?"} |`,
+    );
+  }
+  out.push("");
+
+  const ratios = headlineRatios(result, scenarios);
+  if (ratios.length > 0) {
+    out.push("## Headline: time relative to kubectl (lower is better)", "");
+    const contenders = [...new Set(ratios.map((r) => r.contender))];
+    const cases = [...new Set(ratios.map((r) => `${r.scenario} / ${r.case}`))];
+    out.push(
+      table(
+        ["case", ...contenders.map((c) => CONTENDER_LABEL[c]), "metric"],
+        cases.map((label) => {
+          const rs = ratios.filter((r) => `${r.scenario} / ${r.case}` === label);
+          return [
+            label,
+            ...contenders.map((c) => {
+              const r = rs.find((x) => x.contender === c);
+              return r === undefined ? "–" : `${formatNumber(r.ratio, 2)}×`;
+            }),
+            rs[0]?.metric ?? "",
+          ];
+        }),
+      ),
+      "",
+    );
+  }
+
+  for (const s of scenarios) {
+    const cases = casesOf(result.measurements, s.id);
+    if (cases.length === 0) continue;
+    out.push(`## ${s.title}`, "", s.method, "");
+    const rows: string[][] = [];
+    for (const c of cases) {
+      for (const contender of s.contenders) {
+        const ms = select(result.measurements, c, contender);
+        if (ms.length === 0) continue;
+        const failures = ms.filter((x) => !x.ok).length;
+        rows.push([
+          caseLabel(c),
+          contenderLabel(s, contender) + (failures > 0 ? ` (${failures}/${ms.length} failed)` : ""),
+          ...s.columns.map((col) => cell(col, ms)),
+        ]);
+      }
+    }
+    out.push(table(["case", "contender", ...s.columns.map((c) => c.header)], rows), "");
+    const notes = new Set(
+      result.measurements
+        .filter((x) => x.case.scenario === s.id)
+        .flatMap((x) => [
+          ...(x.observation?.notes ?? []).map((n) => `${contenderLabel(s, x.contender)}: ${n}`),
+          ...(x.ok ? [] : [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: ${x.error ?? "failed"}`]),
+        ]),
+    );
+    if (notes.size > 0) out.push(...[...notes].map((n) => `- ${n}`), "");
+  }
+
+  const steps = stepTable(result, scenarios);
+  if (steps !== "") out.push("## Where podkit's time goes (median per plan step)", "", steps, "");
+  const losses = podkitLosses(result, scenarios);
+  out.push("## Where a baseline beats podkit", "");
+  out.push(...(losses.length === 0 ? ["Nowhere in this run."] : losses.map((l) => `- ${l}`)), "");
+  const problems = podkitProblems(result, scenarios);
+  if (problems.length > 0) out.push("## podkit problems (the suite fails on these)", "", ...problems.map((p) => `- ${p}`), "");
+  return out.join("\n");
+}

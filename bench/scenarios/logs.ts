@@ -1,0 +1,50 @@
+import type { Scenario } from "../scenario.ts";
+import { exitToResultMs, failed, rssMiB, wallSeconds } from "../scenario.ts";
+
+/** A container that prints `seq 1 N` as fast as it can; every line must come back. */
+export const logs: Scenario = {
+  id: "logs",
+  title: "Logs",
+  method:
+    "The container runs `seq 1 N` (N = 100 000 and 1 000 000) then writes its exit instant (`date +%s%N`) " +
+    "to its termination message. *Lost* = numbers never received, *dup* = extra copies, *foreign* = lines " +
+    "that are not part of the sequence (tool chatter). *Lines/s* = distinct lines / wall. *Exit → result* = " +
+    "from the container's exit instant to the result in hand. The kubelet rotates container logs at its " +
+    "default `containerLogMaxSize` (10 Mi); 1 M lines are ~50 MB of CRI log, so rotation happens mid-run.",
+  contenders: ["podkit", "kubectl", "kubectl-logs", "client-node"],
+  cases: (mode) =>
+    mode === "smoke"
+      ? [{ scenario: "logs", lines: 10_000 }]
+      : [
+          { scenario: "logs", lines: 100_000 },
+          { scenario: "logs", lines: 1_000_000 },
+        ],
+  columns: [
+    { header: "wall (s)", kind: "spread", value: wallSeconds, digits: 2 },
+    { header: "collected", kind: "spread", value: (m) => m.observation?.lines?.collected },
+    { header: "lost", kind: "spread", value: (m) => m.observation?.lines?.lost },
+    { header: "dup", kind: "spread", value: (m) => m.observation?.lines?.duplicated },
+    { header: "foreign", kind: "spread", value: (m) => m.observation?.lines?.foreign },
+    {
+      header: "lines/s",
+      kind: "spread",
+      value: (m) => (m.observation?.lines === undefined ? undefined : m.observation.lines.distinct / (m.wallMs / 1000)),
+    },
+    { header: "exit → result (s)", kind: "spread", value: (m) => (exitToResultMs(m) ?? NaN) / 1000, digits: 2 },
+    { header: "peak RSS (MiB)", kind: "spread", value: rssMiB },
+  ],
+  headline: { label: "wall", value: (m) => (m.ok ? m.wallMs : undefined) },
+  problems: (m) => {
+    const l = m.observation?.lines;
+    if (!m.ok) return failed(m);
+    if (l === undefined) return ["no line count"];
+    return [
+      ...(l.lost > 0 ? [`lost ${l.lost} of ${l.expected} lines`] : []),
+      ...(l.duplicated > 0 ? [`duplicated ${l.duplicated} lines`] : []),
+      ...(l.foreign > 0 ? [`${l.foreign} lines that the container did not print`] : []),
+      ...(m.observation?.exitCode !== undefined && m.observation.exitCode !== 0
+        ? [`exit code ${m.observation.exitCode}`]
+        : []),
+    ];
+  },
+};
