@@ -1,0 +1,51 @@
+/**
+ * Splits a byte stream into lines on `\n` only, keeping every other byte (`\r`, tabs,
+ * spaces, invalid UTF-8) as it came. Lines are returned as bytes so that a multi-byte
+ * character cut across two chunks is decoded whole.
+ *
+ * @example
+ * ```ts
+ * import { LineSplitter } from "podkit/kubernetes";
+ * const splitter = new LineSplitter();
+ * splitter.push(new TextEncoder().encode("a\r\nb")).map((l) => l.toString()); // ["a\r"]
+ * splitter.push(new TextEncoder().encode("c\n")).map((l) => l.toString()); // ["bc"]
+ * ```
+ */
+export class LineSplitter {
+  #rest: Buffer[] = [];
+
+  /** Adds a chunk and returns the lines it completes, without their `\n`. */
+  push(chunk: Uint8Array): Buffer[] {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const lines: Buffer[] = [];
+    let start = 0;
+    let newline = bytes.indexOf(10, start);
+    while (newline !== -1) {
+      const piece = bytes.subarray(start, newline);
+      if (this.#rest.length > 0) {
+        this.#rest.push(piece);
+        lines.push(Buffer.concat(this.#rest));
+        this.#rest = [];
+      } else {
+        lines.push(piece);
+      }
+      start = newline + 1;
+      newline = bytes.indexOf(10, start);
+    }
+    if (start < bytes.length) this.#rest.push(bytes.subarray(start));
+    return lines;
+  }
+
+  /** The bytes after the last `\n`, if any; the splitter is empty afterwards. */
+  takeRest(): Buffer | undefined {
+    if (this.#rest.length === 0) return undefined;
+    const rest = Buffer.concat(this.#rest);
+    this.#rest = [];
+    return rest;
+  }
+
+  /** Drops the bytes after the last `\n` (an incomplete line that will be read again). */
+  discardRest(): void {
+    this.#rest = [];
+  }
+}
