@@ -1,0 +1,119 @@
+import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { openStream } from "./http.ts";
+import { LineSplitter } from "./line_splitter.ts";
+import type { LogSource, LogStreamRequest } from "./logs.ts";
+import type { PodWatchSource, RawWatchEvent } from "./watch.ts";
+
+/**
+ * The calls the runner makes to the API server, in one place: typed REST calls through
+ * client-node's `CoreV1Api`, and the two long-lived streams (pod watch, container logs)
+ * over plain Node HTTP so they have backpressure, no 30 s cap, and a clear end.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { KubernetesClient } from "podkit/kubernetes";
+ * const kc = new KubeConfig();
+ * kc.loadFromDefault();
+ * const client = new KubernetesClient(kc);
+ * const pods = await client.listPods("default", "app.kubernetes.io/managed-by=podkit");
+ * console.log(pods.length);
+ * ```
+ */
+export class KubernetesClient {
+  readonly kubeConfig: KubeConfig;
+  readonly core: CoreV1Api;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  /** Creates a pod and returns it as the server stored it. */
+  createPod(namespace: string, pod: V1Pod): Promise<V1Pod> {
+    return this.core.createNamespacedPod({ namespace, body: pod });
+  }
+
+  /** Lists the pods matching a label selector. */
+  async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace, labelSelector });
+    return list.items;
+  }
+
+  /** Reads one pod. */
+  readPod(namespace: string, name: string): Promise<V1Pod> {
+    return this.core.readNamespacedPod({ namespace, name });
+  }
+
+  /** Deletes a pod; a pod already gone is not an error. Returns false when it was gone. */
+  async deletePod(namespace: string, name: string, options: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<boolean> {
+    try {
+      await this.core.deleteNamespacedPod({
+        namespace,
+        name,
+        ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+        ...(options.uid === undefined ? {} : { body: { preconditions: { uid: options.uid } } }),
+      });
+      return true;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 404 || code === 409) return false;
+      throw error;
+    }
+  }
+
+  /** A {@link PodWatchSource} for one pod. */
+  podWatchSource(namespace: string, name: string): PodWatchSource {
+    const fieldSelector = `metadata.name=${name}`;
+    return {
+      list: async () => {
+        const list = await this.core.listNamespacedPod({ namespace, fieldSelector });
+        return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0" };
+      },
+      watch: (resourceVersion, signal) => this.#watch(namespace, fieldSelector, resourceVersion, signal),
+    };
+  }
+
+  async *#watch(namespace: string, fieldSelector: string, resourceVersion: string, signal: AbortSignal): AsyncGenerator<RawWatchEvent> {
+    // The server ends the stream after timeoutSeconds; spread them so that many runs do
+    // not reconnect in step. Bookmarks keep the version fresh and the connection busy.
+    const timeoutSeconds = 240 + Math.floor(Math.random() * 60);
+    const response = await openStream(
+      this.kubeConfig,
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      { watch: "true", fieldSelector, resourceVersion, allowWatchBookmarks: "true", timeoutSeconds: String(timeoutSeconds) },
+      { signal, idleTimeoutMs: (timeoutSeconds + 60) * 1000 },
+    );
+    const splitter = new LineSplitter();
+    try {
+      for await (const chunk of response as AsyncIterable<Buffer>) {
+        for (const line of splitter.push(chunk)) {
+          if (line.length === 0) continue;
+          yield JSON.parse(line.toString("utf8")) as RawWatchEvent;
+        }
+      }
+    } finally {
+      response.destroy();
+    }
+  }
+
+  /** A {@link LogSource} for the containers of one pod. */
+  logSource(namespace: string, pod: string): LogSource {
+    return {
+      open: async (request: LogStreamRequest) => {
+        const response = await openStream(
+          this.kubeConfig,
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+          {
+            container: request.container,
+            follow: String(request.follow),
+            timestamps: "true",
+            sinceTime: request.sinceTime,
+          },
+          { signal: request.signal },
+        );
+        return response as AsyncIterable<Buffer> & { destroy(): void };
+      },
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import type { CoreV1Event } from "@kubernetes/client-node";
+import type { PodEvent } from "../result.ts";
+import { isoTime as iso } from "./_plain.ts";
+import type { KubernetesClient } from "./client.ts";
+
+
+/**
+ * Converts a core/v1 Event to a {@link PodEvent}, oldest fields first: `firstTimestamp`
+ * and `lastTimestamp` fall back to `eventTime` and the series for events recorded by the
+ * newer events API.
+ *
+ * @example
+ * ```ts
+ * import { toPodEvent } from "podkit/kubernetes";
+ * toPodEvent({ metadata: {}, involvedObject: {}, type: "Warning", reason: "Failed", message: "no such image" }).count; // 1
+ * ```
+ */
+export function toPodEvent(event: CoreV1Event): PodEvent {
+  const first = iso(event.firstTimestamp) ?? iso(event.eventTime);
+  const last = iso(event.lastTimestamp) ?? iso(event.series?.lastObservedTime) ?? first;
+  return {
+    type: event.type ?? "Normal",
+    reason: event.reason ?? "",
+    message: event.message ?? "",
+    count: event.count ?? event.series?.count ?? 1,
+    ...(first === undefined ? {} : { firstTimestamp: first }),
+    ...(last === undefined ? {} : { lastTimestamp: last }),
+  };
+}
+
+/**
+ * Lists the events about one pod, oldest first. Never throws: events explain a failure,
+ * and a failure to read them must not hide the failure itself.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { KubernetesClient, listPodEvents } from "podkit/kubernetes";
+ * const kc = new KubeConfig();
+ * kc.loadFromDefault();
+ * const events = await listPodEvents(new KubernetesClient(kc), "default", "demo");
+ * for (const e of events) console.log(e.reason, e.message);
+ * ```
+ */
+export async function listPodEvents(client: KubernetesClient, namespace: string, podName: string, uid?: string): Promise<PodEvent[]> {
+  try {
+    const list = await client.core.listNamespacedEvent({
+      namespace,
+      fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName}`,
+    });
+    return list.items
+      .filter((e) => uid === undefined || e.involvedObject.uid === undefined || e.involvedObject.uid === uid)
+      .map(toPodEvent)
+      .sort((a, b) => (a.lastTimestamp ?? "").localeCompare(b.lastTimestamp ?? ""));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Formats events for an error message, one per line, most recent last.
+ *
+ * @example
+ * ```ts
+ * import { formatEvents } from "podkit/kubernetes";
+ * formatEvents([{ type: "Warning", reason: "Failed", message: "pull failed", count: 2 }]); // "  Warning Failed (x2): pull failed"
+ * ```
+ */
+export function formatEvents(events: readonly PodEvent[], limit = 10): string {
+  return events
+    .slice(-limit)
+    .map((e) => `  ${e.type} ${e.reason}${e.count > 1 ? ` (x${e.count})` : ""}: ${e.message}`)
+    .join("\n");
+}

@@ -1,0 +1,129 @@
+import type { IncomingMessage } from "node:http";
+import * as http from "node:http";
+import * as https from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
+
+/**
+ * The API server answered a streaming request with an error status. `message` is the
+ * server's own explanation (from its `Status` object) when it gave one.
+ *
+ * @example
+ * ```ts
+ * import { KubernetesHttpError } from "podkit/kubernetes";
+ * const error = new KubernetesHttpError(404, "NotFound", 'pods "x" not found');
+ * error.status; // 404
+ * ```
+ */
+export class KubernetesHttpError extends Error {
+  override readonly name = "KubernetesHttpError";
+  readonly status: number;
+  /** The `reason` of the server's `Status`, e.g. `NotFound`, `BadRequest`, `Expired`. */
+  readonly reason: string | undefined;
+
+  constructor(status: number, reason: string | undefined, message: string) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** Options of {@link openStream}. */
+export interface OpenStreamOptions {
+  readonly signal: AbortSignal;
+  /** Destroys the response when no byte arrives for this long. @default no limit */
+  readonly idleTimeoutMs?: number;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * Opens a streaming GET on the API server with the kubeconfig's TLS and credentials (fresh
+ * for every request, so tokens from exec plugins are renewed) and returns the response once
+ * its status is 2xx. The response is a Node stream: reading it pulls bytes from the socket
+ * (backpressure), it ends when the server ends it and errors when the connection breaks,
+ * so a caller always knows which of the two happened.
+ *
+ * @throws {KubernetesHttpError} when the server answers with an error status
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { openStream } from "podkit/kubernetes";
+ * const kc = new KubeConfig();
+ * kc.loadFromDefault();
+ * const response = await openStream(kc, "/api/v1/namespaces/default/pods/demo/log", { container: "main" }, {
+ *   signal: AbortSignal.timeout(10_000),
+ * });
+ * for await (const chunk of response) process.stdout.write(chunk);
+ * ```
+ */
+export async function openStream(
+  kubeConfig: KubeConfig,
+  path: string,
+  query: Readonly<Record<string, string | undefined>>,
+  options: OpenStreamOptions,
+): Promise<IncomingMessage> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
+  const url = new URL(`${cluster.server.replace(/\/+$/, "")}${path}`);
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
+  const requestOptions: https.RequestOptions = {};
+  await kubeConfig.applyToHTTPSOptions(requestOptions);
+  options.signal.throwIfAborted();
+  const request = url.protocol === "http:" ? http.request : https.request;
+
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ...requestOptions,
+        method: "GET",
+        headers: { ...requestOptions.headers, Accept: "application/json, */*" },
+        signal: options.signal,
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          if (options.idleTimeoutMs !== undefined) {
+            response.socket.setTimeout(options.idleTimeoutMs, () => {
+              response.destroy(new Error(`No data from the API server for ${options.idleTimeoutMs} ms`));
+            });
+          }
+          resolve(response);
+          return;
+        }
+        readErrorBody(response).then(
+          (body) => reject(toHttpError(status, body, url)),
+          (error: unknown) => reject(error),
+        );
+      },
+    );
+    req.on("socket", (socket) => socket.setKeepAlive(true, 30_000));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function readErrorBody(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    if (size < MAX_ERROR_BODY) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY);
+}
+
+function toHttpError(status: number, body: string, url: URL): KubernetesHttpError {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown; reason?: unknown; code?: unknown };
+    if (typeof parsed.message === "string") {
+      return new KubernetesHttpError(status, typeof parsed.reason === "string" ? parsed.reason : undefined, parsed.message);
+    }
+  } catch {
+    // Not a Status object: fall through to the raw text.
+  }
+  const text = body.trim() || http.STATUS_CODES[status] || "no explanation";
+  return new KubernetesHttpError(status, undefined, `GET ${url.pathname} failed with HTTP ${status}: ${text}`);
+}

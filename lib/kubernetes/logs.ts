@@ -1,0 +1,142 @@
+import type { LogLine } from "../result.ts";
+import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { LineSplitter } from "./line_splitter.ts";
+import { LogCursor, parseLogLine } from "./log_cursor.ts";
+
+/** A request for one container's log, always with `timestamps=true`. */
+export interface LogStreamRequest {
+  readonly container: string;
+  readonly follow: boolean;
+  readonly sinceTime?: string;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Opens container logs. The iterable ends when the server ends the stream and throws when
+ * the connection breaks; errors carry the HTTP `status` when the server refused.
+ */
+export interface LogSource {
+  open(request: LogStreamRequest): Promise<AsyncIterable<Uint8Array> & { destroy?(): void }>;
+}
+
+/** Options of {@link followContainerLogs}. */
+export interface FollowLogsOptions {
+  readonly source: LogSource;
+  readonly container: string;
+  /** Stops following; lines already read are kept. */
+  readonly signal: AbortSignal;
+  /** Receives every line once, in order. */
+  readonly onLine: (line: LogLine) => void;
+  /** True once the container has terminated (as the pod watch saw it). */
+  readonly terminated: () => boolean;
+  /** Delays between failed attempts. */
+  readonly backoff?: BackoffOptions;
+}
+
+/** How a follow went. */
+export interface FollowLogsReport {
+  readonly lines: number;
+  /** Streams opened after the first one (reconnects and the final read). */
+  readonly reopened: number;
+  /** Set when the log could not be read to its end (e.g. the pod was deleted). */
+  readonly incomplete?: string;
+}
+
+const decoder = new TextDecoder("utf-8");
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+/**
+ * Follows one container's log without losing or repeating a line. Reads with
+ * `timestamps=true` and keeps a {@link LogCursor}; when the stream breaks or the server ends
+ * it early, reopens with `sinceTime` at the cursor and skips what was already delivered.
+ * Once the container has terminated, a last non-following read from the cursor picks up
+ * anything the follow stream missed, then the function returns. Lines are split on `\n`
+ * only and kept byte-exact, the kubelet's timestamp prefix aside.
+ *
+ * @example
+ * ```ts
+ * import { followContainerLogs, type LogSource } from "podkit/kubernetes";
+ * declare const source: LogSource;
+ * let done = false;
+ * const report = await followContainerLogs({
+ *   source, container: "main", signal: AbortSignal.timeout(60_000),
+ *   onLine: (l) => console.log(l.line), terminated: () => done,
+ * });
+ * console.log(report.lines);
+ * ```
+ */
+export async function followContainerLogs(options: FollowLogsOptions): Promise<FollowLogsReport> {
+  const { source, container, signal, onLine } = options;
+  const cursor = new LogCursor();
+  const backoff = new Backoff(options.backoff);
+  let lines = 0;
+  let opened = 0;
+
+  const deliver = (raw: Buffer): void => {
+    const parsed = parseLogLine(decoder.decode(raw));
+    if (!cursor.accept(parsed)) return;
+    lines += 1;
+    onLine({ container, line: parsed.line, timestamp: parsed.timestamp });
+  };
+
+  while (!signal.aborted) {
+    // Decided before opening: a stream opened after termination holds the whole rest.
+    const final = options.terminated();
+    const splitter = new LineSplitter();
+    cursor.beginStream();
+    let stream: Awaited<ReturnType<LogSource["open"]>>;
+    try {
+      const sinceTime = cursor.sinceTime;
+      stream = await source.open({ container, follow: !final, signal, ...(sinceTime === undefined ? {} : { sinceTime }) });
+      opened += 1;
+    } catch (error) {
+      if (signal.aborted) break;
+      const status = statusOf(error);
+      if (status === 404) return report(lines, opened, `the pod is gone: ${(error as Error).message}`);
+      if ((status === 401 || status === 403) && backoff.attempts >= 3) {
+        return report(lines, opened, `the API server refused the log: ${(error as Error).message}`);
+      }
+      await backoff.wait(signal).catch(() => undefined);
+      continue;
+    }
+
+    let clean = false;
+    try {
+      for await (const chunk of stream) {
+        for (const raw of splitter.push(chunk)) deliver(raw);
+      }
+      clean = true;
+    } catch {
+      // A broken stream: the partial line at its end will be read again.
+    } finally {
+      stream.destroy?.();
+    }
+
+    if (clean && final) {
+      // The log is complete: an unterminated last line is a line too.
+      const rest = splitter.takeRest();
+      if (rest !== undefined) deliver(rest);
+      return report(lines, opened, undefined);
+    }
+    splitter.discardRest();
+    if (signal.aborted) break;
+    if (clean) {
+      backoff.reset();
+      // The follow stream ends when the container stops; if it has not (yet), the
+      // server closed early: reopen after a short pause.
+      if (!options.terminated()) await backoff.wait(signal).catch(() => undefined);
+    } else {
+      await backoff.wait(signal).catch(() => undefined);
+    }
+  }
+  return report(lines, opened, "stopped before the end of the log");
+}
+
+function report(lines: number, opened: number, incomplete: string | undefined): FollowLogsReport {
+  const reopened = Math.max(0, opened - 1);
+  return incomplete === undefined ? { lines, reopened } : { lines, reopened, incomplete };
+}
