@@ -54,6 +54,9 @@ const STDERR = 2;
 const STATUS = 3;
 const CLOSE = 255;
 const V5 = "v5.channel.k8s.io";
+/** `WebSocket.OPEN` and `WebSocket.CLOSED`. */
+const OPEN = 1;
+const CLOSED = 3;
 
 /** Largest payload of one stdin frame. */
 const FRAME_BYTES = 64 * 1024 - 1;
@@ -241,6 +244,16 @@ export async function execInPod(
       );
     };
 
+    // A quick command's status may have come in with the handshake, before this ran.
+    if (statusSeen) {
+      onStatus();
+      return;
+    }
+    if (ws.readyState === CLOSED) {
+      finish(new Error(`Exec ${what} in ${where} lost its connection before the exit status arrived`));
+      return;
+    }
+
     if (stdin !== undefined) {
       sendStdin(ws, stdin).catch((error: unknown) => {
         // The command may have exited before reading all of its input: its status tells.
@@ -257,7 +270,7 @@ async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>): 
   for await (const data of stdin as AsyncIterable<unknown>) {
     const chunk = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data as Uint8Array);
     for (let offset = 0; offset < chunk.length; offset += FRAME_BYTES) {
-      if (ws.readyState !== 1) throw new Error("the connection is closed");
+      if (ws.readyState !== OPEN) throw new Error("the connection is closed");
       const piece = chunk.subarray(offset, offset + FRAME_BYTES);
       const frame = Buffer.allocUnsafe(piece.length + 1);
       frame[0] = STDIN;
@@ -267,7 +280,7 @@ async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>): 
       else sent.catch(() => undefined);
     }
   }
-  if (ws.readyState !== 1) throw new Error("the connection is closed");
+  if (ws.readyState !== OPEN) throw new Error("the connection is closed");
   await send(Buffer.from([CLOSE, STDIN]));
 }
 

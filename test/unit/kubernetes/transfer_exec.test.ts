@@ -1,0 +1,176 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { createHash, randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { PassThrough, Readable, Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execInPod, touchMarker, type ExecTarget } from "../../../lib/kubernetes/exec.ts";
+
+// A fake API server speaking the exec half of the channel.k8s.io protocols, so the
+// client side (framing, stdin close, backpressure, status) is specified without a cluster.
+// `ws` comes with @kubernetes/client-node.
+const { WebSocketServer } = createRequire(import.meta.url)("ws") as {
+  WebSocketServer: new (options: { port: number; handleProtocols: (protocols: Set<string>) => string | false }) => FakeServer;
+};
+interface FakeSocket {
+  send(data: Buffer): void;
+  close(): void;
+  on(event: "message", listener: (data: Buffer) => void): void;
+}
+interface FakeServer {
+  address(): AddressInfo;
+  close(): void;
+  on(event: "connection", listener: (socket: FakeSocket, request: { url: string }) => void): void;
+}
+
+let server: FakeServer;
+let target: ExecTarget;
+let protocol = "v5.channel.k8s.io";
+const frame = (channel: number, data: Buffer | string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(data)]);
+const success = (): Buffer => frame(3, JSON.stringify({ status: "Success" }));
+const exit = (code: number): Buffer =>
+  frame(3, JSON.stringify({ status: "Failure", reason: "NonZeroExitCode", details: { causes: [{ reason: "ExitCode", message: String(code) }] } }));
+
+beforeAll(async () => {
+  server = new WebSocketServer({ port: 0, handleProtocols: () => protocol });
+  server.on("connection", (socket, request) => {
+    const url = new URL(request.url, "http://localhost");
+    const command = url.searchParams.getAll("command");
+    const hash = createHash("sha256");
+    let bytes = 0;
+    socket.on("message", (data) => {
+      if (data[0] === 0) {
+        hash.update(data.subarray(1));
+        bytes += data.length - 1;
+        if (command[0] === "cat") socket.send(frame(1, data.subarray(1)));
+      } else if (data[0] === 255 && data[1] === 0) {
+        if (command[0] === "count") socket.send(frame(1, `${bytes} ${hash.digest("hex")}`));
+        socket.send(success());
+        socket.close();
+      }
+    });
+    switch (command[0]) {
+      case "echo-args":
+        socket.send(frame(1, JSON.stringify({ command, container: url.searchParams.get("container"), path: url.pathname })));
+        socket.send(success());
+        socket.close();
+        break;
+      case "fail":
+        socket.send(frame(2, "boom\n"));
+        socket.send(exit(Number(command[1])));
+        socket.close();
+        break;
+      case "flood": {
+        const chunk = Buffer.alloc(64 * 1024, 1);
+        for (let i = 0; i < Number(command[1]) * 16; i++) socket.send(frame(1, chunk));
+        socket.send(success());
+        socket.close();
+        break;
+      }
+      case "missing":
+        socket.send(frame(3, JSON.stringify({ status: "Failure", message: 'exec: "missing": executable file not found in $PATH' })));
+        socket.close();
+        break;
+      case "drop":
+        socket.send(frame(1, "partial"));
+        socket.close();
+        break;
+      case "sh":
+        socket.send(success());
+        socket.close();
+        break;
+    }
+  });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "fake", server: `http://127.0.0.1:${server.address().port}`, skipTLSVerify: true }],
+    users: [{ name: "fake" }],
+    contexts: [{ name: "fake", cluster: "fake", user: "fake" }],
+    currentContext: "fake",
+  });
+  target = { kubeConfig, namespace: "ns one", pod: "demo", container: "main" };
+});
+
+afterAll(() => server.close());
+
+function collect(): { stream: PassThrough; text: () => string; bytes: () => Buffer } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString("utf8"), bytes: () => Buffer.concat(chunks) };
+}
+
+describe("execInPod()", () => {
+  it("passes every argument as it is, and the container, to the exec endpoint", async () => {
+    const out = collect();
+    const result = await execInPod(target, ["echo-args", "a b", "c&d=e", "ünï"], { stdout: out.stream });
+    expect(result).toEqual({ exitCode: 0, stderr: "" });
+    expect(JSON.parse(out.text())).toEqual({ command: ["echo-args", "a b", "c&d=e", "ünï"], container: "main", path: "/api/v1/namespaces/ns%20one/pods/demo/exec" });
+  });
+
+  it("streams stdin in frames and closes it on the v5 channel, then reads the status", async () => {
+    const input = randomBytes(3 * 1024 * 1024 + 17);
+    const out = collect();
+    const result = await execInPod(target, ["count"], { stdin: Readable.from([input.subarray(0, 100), input.subarray(100)]), stdout: out.stream });
+    expect(result.exitCode).toBe(0);
+    expect(out.text()).toBe(`${input.length} ${createHash("sha256").update(input).digest("hex")}`);
+  });
+
+  it("resolves with a non-zero exit code and the standard error", async () => {
+    expect(await execInPod(target, ["fail", "3"])).toEqual({ exitCode: 3, stderr: "boom\n" });
+  });
+
+  it("rejects when the executable cannot be started", async () => {
+    await expect(execInPod(target, ["missing"])).rejects.toThrow(/executable file not found/);
+  });
+
+  it("rejects when the connection ends before the exit status", async () => {
+    await expect(execInPod(target, ["drop"])).rejects.toThrow(/lost its connection before the exit status/);
+  });
+
+  it("holds the socket while standard output is slow, and loses nothing", async () => {
+    let received = 0;
+    const slow = new Writable({
+      highWaterMark: 64 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        setTimeout(callback, 1);
+      },
+    });
+    const result = await execInPod(target, ["flood", "8"], { stdout: slow });
+    expect(result.exitCode).toBe(0);
+    expect(received).toBe(8 * 1024 * 1024);
+  });
+
+  it("rejects at once when aborted, with the signal's reason", async () => {
+    const controller = new AbortController();
+    const stdin = new PassThrough();
+    const running = execInPod(target, ["count"], { stdin, signal: controller.signal });
+    stdin.write(Buffer.alloc(1024));
+    setTimeout(() => controller.abort(new Error("stop now")), 50);
+    const started = Date.now();
+    await expect(running).rejects.toThrow("stop now");
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(stdin.destroyed).toBe(true);
+  });
+
+  it("refuses to send standard input when the server does not speak v5", async () => {
+    protocol = "v4.channel.k8s.io";
+    try {
+      await expect(execInPod(target, ["count"], { stdin: Readable.from([Buffer.from("x")]) })).rejects.toThrow(/Kubernetes 1.29/);
+      expect((await execInPod(target, ["fail", "2"])).exitCode).toBe(2);
+    } finally {
+      protocol = "v5.channel.k8s.io";
+    }
+  });
+
+  it("rejects an empty command with a TypeError", async () => {
+    await expect(execInPod(target, [])).rejects.toThrow(TypeError);
+  });
+});
+
+describe("touchMarker()", () => {
+  it("resolves when the shell succeeds", async () => {
+    await expect(touchMarker(target, "/podkit/work/.podkit-ready")).resolves.toBeUndefined();
+  });
+});
