@@ -10,8 +10,10 @@ import { readPodDocument, type PodDocument, type PodDocumentFile } from "./pod_d
 export interface FromSpecOptions {
   /** Values of the inputs `{{inputs.NAME}}` refers to. @default {} */
   readonly inputs?: Readonly<Record<string, InputValue>>;
-  /** Directory that relative local paths (input files, FILE inputs) are resolved from. @default process.cwd() */
+  /** Directory that relative paths of FILE inputs are resolved from. @default process.cwd() */
   readonly baseDir?: string;
+  /** Directory that the document's relative `{ path }` input files are resolved from. @default baseDir */
+  readonly documentDir?: string;
 }
 
 function content(file: PodDocumentFile): InputContent {
@@ -47,6 +49,7 @@ export function documentToBuilder(document: PodDocument): PodBuilder {
   if (document.resume !== undefined) builder = builder.resume(document.resume);
   if (document.runId !== undefined) builder = builder.runId(document.runId);
   if (document.connection !== undefined) builder = builder.connection(document.connection);
+  if (document.outputNonce !== undefined) builder = builder.outputNonce(document.outputNonce);
   return builder;
 }
 
@@ -71,7 +74,8 @@ export function fromSpec(document: unknown, options: FromSpecOptions = {}): PodB
   const issues = new Issues();
   const data = typeof document === "string" ? parseText(document, issues) : document;
   if (issues.size > 0) throw new PodDefinitionError("the pod document", issues.list);
-  const checked = readPodDocument(data, { inputs: options.inputs ?? {}, baseDir: options.baseDir ?? process.cwd() }, issues);
+  const baseDir = options.baseDir ?? process.cwd();
+  const checked = readPodDocument(data, { inputs: options.inputs ?? {}, baseDir, documentDir: options.documentDir ?? baseDir }, issues);
   if (issues.size > 0) throw new PodDefinitionError("the pod document", issues.list);
   return documentToBuilder(checked);
 }

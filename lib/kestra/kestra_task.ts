@@ -102,8 +102,13 @@ export interface FromKestraOptions {
   readonly inputs?: Readonly<Record<string, InputValue>>;
   /** Which task of a flow to run, when it has several PodCreate tasks. */
   readonly taskId?: string;
-  /** Directory relative input paths are resolved from. @default process.cwd() */
+  /** Directory relative paths of FILE inputs are resolved from. @default process.cwd() */
   readonly baseDir?: string;
+  /**
+   * Directory relative `{ path }` input files of podkit's own form are resolved from
+   * (used by {@link loadDefinition}; Kestra tasks have none). @default baseDir
+   */
+  readonly documentDir?: string;
   /** Working directory in the pod, which `{{workingDir}}` names. @default "/kestra/working-dir" */
   readonly workingDir?: string;
 }

@@ -2,9 +2,8 @@ import type { PodBuilder } from "../../builders/pod.ts";
 import { isRecord, Issues } from "./_check.ts";
 import { parseText } from "./_parse.ts";
 import { PodDefinitionError } from "./definition_error.ts";
-import { fromSpec } from "./from_spec.ts";
+import { documentToBuilder, fromSpec } from "./from_spec.ts";
 import { kestraToSpec, type FromKestraOptions } from "./kestra_task.ts";
-import { documentToBuilder } from "./from_spec.ts";
 
 /** The forms {@link loadDefinition} recognises. */
 export type DefinitionFormat = "kestra" | "podkit";
@@ -42,6 +41,7 @@ export function loadDefinition(source: string | Readonly<Record<string, unknown>
   const specOptions = {
     ...(options.inputs === undefined ? {} : { inputs: options.inputs }),
     ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+    ...(options.documentDir === undefined ? {} : { documentDir: options.documentDir }),
   };
   const builder = fromSpec(data, specOptions);
   return { format: "podkit", builder: options.workingDir === undefined ? builder : builder.workingDir(options.workingDir) };

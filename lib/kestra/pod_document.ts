@@ -50,7 +50,7 @@ export interface PodDocumentInput {
  * | `defaults` | `.defaults()` |
  * | `inputFiles` (`{ name: content }`) | `.inputFile(name, content)` per entry |
  * | `outputFiles` (list of globs) | `.outputFiles(...globs)` |
- * | `workingDir`, `fileSidecar`, `connection`, `runId`, `delete`, `resume` | the method of that name |
+ * | `workingDir`, `fileSidecar`, `connection`, `runId`, `delete`, `resume`, `outputNonce` | the method of that name |
  * | `waitUntilRunning`, `waitRunning`, `waitForLogInterval`, `waitUntilReady` | the method of that name |
  * | `inputs` | declares inputs for `{{inputs.NAME}}` templates |
  *
@@ -93,6 +93,8 @@ export interface PodDocument {
   readonly resume?: boolean;
   readonly runId?: string;
   readonly connection?: ConnectionOptions;
+  /** Accept output lines only with this run's nonce (`.outputNonce()`). @default false */
+  readonly outputNonce?: boolean;
 }
 
 /** The keys of a {@link PodDocument}, in the order the builder applies them. */
@@ -120,6 +122,7 @@ export const POD_DOCUMENT_KEYS = [
   "resume",
   "runId",
   "connection",
+  "outputNonce",
 ] as const;
 
 /** Timeout keys, shared by Kestra's PodCreate and podkit's form. */
@@ -236,7 +239,10 @@ export function readOutputFiles(raw: unknown, path: string, scope: TemplateScope
 /** Options of {@link readPodDocument}. */
 export interface ReadPodDocumentOptions {
   readonly inputs: Readonly<Record<string, InputValue>>;
+  /** Where the caller's relative input paths are resolved from. */
   readonly baseDir: string;
+  /** Where the document's own relative paths (`inputFiles: { x: { path } }`) are resolved from. */
+  readonly documentDir: string;
 }
 
 /**
@@ -278,7 +284,7 @@ export function readPodDocument(raw: unknown, options: ReadPodDocumentOptions, i
     if (list !== undefined) out[key] = list;
   }
   if (record["inputFiles"] !== undefined) {
-    const files = readInputFiles(record["inputFiles"], "inputFiles", scope, issues, "podkit", options.baseDir);
+    const files = readInputFiles(record["inputFiles"], "inputFiles", scope, issues, "podkit", options.documentDir);
     if (files !== undefined) out["inputFiles"] = files;
   }
   if (outputFiles !== undefined) out["outputFiles"] = outputFiles;
@@ -291,7 +297,7 @@ export function readPodDocument(raw: unknown, options: ReadPodDocumentOptions, i
     const duration = readDuration(renderTree(record[key], scope, key, issues), key, issues);
     if (duration !== undefined) out[key] = duration;
   }
-  for (const key of ["delete", "resume"] as const) {
+  for (const key of ["delete", "resume", "outputNonce"] as const) {
     if (record[key] === undefined) continue;
     const flag = expectBoolean(renderTree(record[key], scope, key, issues), key, issues);
     if (flag !== undefined) out[key] = flag;
