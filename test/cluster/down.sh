@@ -85,17 +85,22 @@ unmount_state() {
   [ $n = 0 ] || log "unmounted $n mounts under $S"
 }
 
-# The kubelet creates canary chains to notice iptables flushes; nothing else uses them.
+# The kubelet creates canary chains to notice iptables flushes, and KUBE-FIREWALL (jumped
+# to from INPUT and OUTPUT) to drop martian traffic to 127.0.0.0/8; nothing else uses them.
+# Jumps to a chain go first, then the chain.
 remove_kubelet_chains() {
-  local ipt table chain
+  local ipt table chain rule
   for ipt in iptables ip6tables; do
     command -v "$ipt" >/dev/null || continue
     for table in mangle nat filter; do
       for chain in KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT KUBE-FIREWALL; do
-        if "$ipt" -w 5 -t "$table" -S "$chain" >/dev/null 2>&1; then
-          "$ipt" -w 5 -t "$table" -F "$chain" 2>/dev/null || true
-          "$ipt" -w 5 -t "$table" -X "$chain" 2>/dev/null || log "could not remove $ipt $table $chain"
-        fi
+        "$ipt" -w 5 -t "$table" -S "$chain" >/dev/null 2>&1 || continue
+        while read -r rule; do
+          # iptables -S quotes comments the way a shell reads them.
+          eval "\"\$ipt\" -w 5 -t \"\$table\" -D ${rule#-A }" 2>/dev/null || true
+        done < <("$ipt" -w 5 -t "$table" -S | grep -E -- "^-A .* -j $chain( |\$)" || true)
+        "$ipt" -w 5 -t "$table" -F "$chain" 2>/dev/null || true
+        "$ipt" -w 5 -t "$table" -X "$chain" 2>/dev/null || log "could not remove $ipt $table $chain"
       done
     done
   done
