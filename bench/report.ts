@@ -137,9 +137,10 @@ function stepTable(result: SuiteResult, scenarios: readonly Scenario[]): string 
   return table(["case", ...cols.map((c) => `${c} (ms)`)], rows);
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A Markdown table; the first `textColumns` columns are left-aligned, figures right-aligned. */
+function table(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map((h, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
+  return [line(header), line(header.map((_, i) => (i < textColumns ? "---" : "---:"))), ...rows.map(line)].join("\n");
 }
 
 const CONTENDER_LABEL: Record<ContenderId, string> = {
@@ -230,7 +231,7 @@ export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario
         ]);
       }
     }
-    out.push(table(["case", "contender", ...s.columns.map((c) => c.header)], rows), "");
+    out.push(table(["case", "contender", ...s.columns.map((c) => c.header)], rows, 2), "");
     const notes = new Set(
       result.measurements
         .filter((x) => x.case.scenario === s.id)

@@ -102,14 +102,17 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       // Cp packs a directory; the input is alone in its own.
       await cp.cpToPod(namespace, name, CONTAINER, dirname(input.path), "/tmp");
       const inMs = now() - inStart;
-      await new Promise<void>((resolve, reject) => {
+      // A failed work step is reported, not thrown: the copies below still show what came back.
+      const notes = ["Cp resolves before the copy ends: in/out times are not transfer times"];
+      const workError = await new Promise<string | undefined>((resolve) => {
         const stderr = new Writable({ write: (_c, _e, cb) => cb() });
         void new Exec(kc)
           .exec(namespace, name, CONTAINER, ["sh", "-c", `cd /tmp && ${FILES_SCRIPT}`], null, stderr, null, false, (s) =>
-            s.status === "Success" ? resolve() : reject(new Error(`exec failed: ${s.message ?? s.reason ?? "unknown"}`)),
+            resolve(s.status === "Success" ? undefined : (s.message ?? s.reason ?? "unknown")),
           )
-          .catch(reject);
+          .catch((e: unknown) => resolve(String(e)));
       });
+      if (workError !== undefined) notes.push(`the work step failed (${workError}): the input was not complete in the pod`);
       await mkdir(task.scratchDir, { recursive: true });
       await cp.cpFromPod(namespace, name, CONTAINER, FILES.inputSha, task.scratchDir, "/tmp");
       const outStart = now();
@@ -131,7 +134,7 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
             outExact: out?.sha256 === input.sha256 && out.bytes === input.bytes,
             ...(out !== undefined ? { outBytes: out.bytes } : {}),
           },
-          notes: ["Cp resolves before the copy ends: in/out times are not transfer times"],
+          notes,
         },
       };
     }
@@ -141,11 +144,19 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       const { api } = setup(task);
       const results = await Promise.allSettled(names.map((n) => runPod(api, task, n, w.image, w.command)));
       const resultAt = now();
-      const errors = results.filter(
-        (r) =>
-          r.status === "rejected" || r.value.phase !== "Succeeded" || !r.value.logs.split("\n").includes(CONCURRENCY_OUTPUT),
+      const rejected = results.filter((r) => r.status === "rejected");
+      const wrong = results.filter(
+        (r) => r.status === "fulfilled" && (r.value.phase !== "Succeeded" || !r.value.logs.split("\n").includes(CONCURRENCY_OUTPUT)),
       ).length;
-      return { calledAt, resultAt, observation: { pods: names, errors } };
+      const notes = [
+        ...(rejected[0]?.status === "rejected" ? [`${c.pods} pods: ${rejected.length} failed, first: ${String(rejected[0].reason)}`] : []),
+        ...(wrong > 0 ? [`${c.pods} pods: ${wrong} ended without success or without their output`] : []),
+      ];
+      return {
+        calledAt,
+        resultAt,
+        observation: { pods: names, errors: rejected.length + wrong, ...(notes.length > 0 ? { notes } : {}) },
+      };
     }
   }
 }

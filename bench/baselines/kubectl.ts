@@ -189,15 +189,27 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
         names.map((n) => measuredCommand(task.kubectl, runArgs(task, n, w.image, w.command, true))),
       );
       const resultAt = now();
-      let errors = 0;
+      let failedExit = 0;
+      let missingOutput = 0;
       for (const r of results) {
         tally.add(r, true);
-        if (r.code !== 0 || !r.stdout.split("\n").includes(CONCURRENCY_OUTPUT)) errors++;
+        if (r.code !== 0) failedExit++;
+        else if (!r.stdout.split("\n").includes(CONCURRENCY_OUTPUT)) missingOutput++;
       }
+      const notes = [
+        ...(failedExit > 0 ? [`${c.pods} pods: ${failedExit} kubectl run exited non-zero`] : []),
+        ...(missingOutput > 0 ? [`${c.pods} pods: ${missingOutput} exited 0 without printing the pod's output`] : []),
+      ];
       return {
         calledAt,
         resultAt,
-        observation: { pods: names, errors, rssKb: tally.concurrentRssKb, apiRequests: tally.requests },
+        observation: {
+          pods: names,
+          errors: failedExit + missingOutput,
+          rssKb: tally.concurrentRssKb,
+          apiRequests: tally.requests,
+          ...(notes.length > 0 ? { notes } : {}),
+        },
       };
     }
   }

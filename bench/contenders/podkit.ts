@@ -1,0 +1,107 @@
+// podkit as its README shows it: describe the pod, compile, run with the Kubernetes runner.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pod } from "../../lib/mod.ts";
+import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
+import type { RunResult } from "../../lib/result.ts";
+import type { Observation, Task } from "../case.ts";
+import { now } from "../clock.ts";
+import { hashFile, parseSha256sum } from "../file_hash.ts";
+import { LineChecker } from "../line_check.ts";
+import { CONCURRENCY_OUTPUT, FILES, PULL_POLICY, workload } from "../workload.ts";
+
+const CONTAINER = "main";
+
+function steps(r: RunResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r.timings.steps)) if (typeof v === "number") out[k] = v;
+  return out;
+}
+
+export async function run(task: Task): Promise<{ calledAt: number; resultAt: number; observation: Observation }> {
+  const c = task.case;
+  const w = workload(c);
+  const base = pod()
+    .namespace(task.namespace)
+    .labels(task.labels)
+    .container({ name: CONTAINER, image: w.image, imagePullPolicy: PULL_POLICY, command: [...w.command] });
+  switch (c.scenario) {
+    case "overhead": {
+      const calledAt = now();
+      const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
+      const r = await runner.run(base.compile());
+      const resultAt = now();
+      return { calledAt, resultAt, observation: { pods: [r.podName], exitCode: r.exitCode, steps: steps(r) } };
+    }
+    case "logs": {
+      const calledAt = now();
+      const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
+      const r = await runner.run(base.compile());
+      const resultAt = now();
+      const checker = new LineChecker(c.lines);
+      for (const l of r.logs) if (l.container === CONTAINER) checker.add(l.line);
+      return {
+        calledAt,
+        resultAt,
+        observation: { pods: [r.podName], exitCode: r.exitCode, lines: checker.result(), steps: steps(r) },
+      };
+    }
+    case "files": {
+      const input = task.input;
+      if (input === undefined) throw new TypeError("Cannot run the files scenario without an input file");
+      const calledAt = now();
+      const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
+      const r = await runner.run(
+        base.inputFile(FILES.input, { path: input.path }).outputFiles(FILES.output, FILES.inputSha).compile(),
+        { outputDir: task.scratchDir },
+      );
+      const resultAt = now();
+      const s = steps(r);
+      const inSha = parseSha256sum(await readFile(join(task.scratchDir, FILES.inputSha), "utf8").catch(() => ""));
+      const out = await hashFile(join(task.scratchDir, FILES.output)).catch(() => undefined);
+      const reported = r.outputFiles.find((f) => f.name === FILES.output);
+      return {
+        calledAt,
+        resultAt,
+        observation: {
+          pods: [r.podName],
+          exitCode: r.exitCode,
+          files: {
+            ...(s["uploadInputs"] !== undefined ? { inMs: s["uploadInputs"] } : {}),
+            ...(s["downloadOutputs"] !== undefined ? { outMs: s["downloadOutputs"] } : {}),
+            inExact: inSha === input.sha256,
+            // Checked independently of what podkit reports, and against what it reports.
+            outExact:
+              out?.sha256 === input.sha256 && out.bytes === input.bytes && reported?.sha256 === input.sha256,
+            ...(out !== undefined ? { outBytes: out.bytes } : {}),
+          },
+          steps: s,
+        },
+      };
+    }
+    case "concurrency": {
+      const compiled = base.compile();
+      const calledAt = now();
+      const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
+      const results = await Promise.allSettled(Array.from({ length: c.pods }, () => runner.run(compiled)));
+      const resultAt = now();
+      const errors = results.filter(
+        (r) =>
+          r.status === "rejected" ||
+          r.value.exitCode !== 0 ||
+          !r.value.logs.some((l) => l.container === CONTAINER && l.line === CONCURRENCY_OUTPUT),
+      ).length;
+      const pods = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.podName] : []));
+      const firstError = results.find((r) => r.status === "rejected");
+      return {
+        calledAt,
+        resultAt,
+        observation: {
+          pods,
+          errors,
+          ...(firstError?.status === "rejected" ? { notes: [`first error: ${String(firstError.reason)}`] } : {}),
+        },
+      };
+    }
+  }
+}
