@@ -10,7 +10,10 @@ import type { DurationInput } from "./duration.ts";
 export type InputContent =
   | string
   | Uint8Array
-  | { readonly path: string }
+  | {
+      /** Path of a local file, read when the file is uploaded. */
+      readonly path: string;
+    }
   | Readable
   | ReadableStream<Uint8Array>;
 
@@ -18,6 +21,7 @@ export type InputContent =
 export interface InputFile {
   /** Path relative to the working directory, e.g. `"data.txt"` or `"conf/app.yaml"`. */
   readonly name: string;
+  /** What the file contains. */
   readonly content: InputContent;
 }
 
@@ -52,28 +56,43 @@ export interface ConnectionOptions {
   /** Bearer token. */
   readonly oauthToken?: string;
   /** Command whose standard output is a bearer token, run before each request batch. */
-  readonly oauthTokenProvider?: { readonly command: string; readonly args?: readonly string[] };
+  readonly oauthTokenProvider?: {
+    /** Program to run. */
+    readonly command: string;
+    /** Its arguments. */
+    readonly args?: readonly string[];
+  };
+  /** User name for basic authentication. */
   readonly username?: string;
+  /** Password for basic authentication. */
   readonly password?: string;
   /** CA certificate, PEM text. */
   readonly caCertData?: string;
+  /** CA certificate, path of a PEM file. */
   readonly caCertFile?: string;
   /** Client certificate, PEM text. */
   readonly clientCertData?: string;
+  /** Client certificate, path of a PEM file. */
   readonly clientCertFile?: string;
   /** Client key, PEM text. */
   readonly clientKeyData?: string;
+  /** Client key, path of a PEM file. */
   readonly clientKeyFile?: string;
   /** @default "RSA" */
   readonly clientKeyAlgo?: string;
+  /** Passphrase of the client key. */
   readonly clientKeyPassphrase?: string;
   /** Skip TLS verification of the API server. @default false */
   readonly trustCerts?: boolean;
   /** Skip host name verification only. @default false */
   readonly disableHostnameVerification?: boolean;
+  /** Key store (PKCS#12) holding the client certificate and key. */
   readonly keyStoreFile?: string;
+  /** Passphrase of the key store. */
   readonly keyStorePassphrase?: string;
+  /** Trust store (PKCS#12 or PEM) holding the CA certificates. */
   readonly trustStoreFile?: string;
+  /** Passphrase of the trust store. */
   readonly trustStorePassphrase?: string;
   /** A kubeconfig context to use instead of the current one. */
   readonly context?: string;
@@ -83,9 +102,13 @@ export interface ConnectionOptions {
 
 /** The timeouts of a run, as given to the builder (validated by `compile()`). */
 export interface TimeoutInputs {
+  /** From creation until the pod runs. @default "PT10M" */
   readonly waitUntilRunning: DurationInput;
+  /** From running until the user containers end. @default "PT1H" */
   readonly waitRunning: DurationInput;
+  /** Upper bound for late log lines; not a sleep. @default "PT5S" */
   readonly waitForLogInterval: DurationInput;
+  /** For the Ready condition; zero skips the wait. @default "PT0S" */
   readonly waitUntilReady: DurationInput;
 }
 
@@ -94,26 +117,41 @@ export interface TimeoutInputs {
  * `compile()` turns it into a manifest and an execution plan.
  */
 export interface PodDescription {
+  /** Discriminant. */
   readonly kind: "pod";
+  /** The pod's name; undefined lets the API server generate one. */
   readonly name?: string;
+  /** Namespace of the pod. @default "default" */
   readonly namespace: string;
   /** Metadata other than name and namespace (labels, annotations, …). */
   readonly metadata: Readonly<Omit<V1ObjectMeta, "name" | "namespace">>;
+  /** User containers, in the order added. */
   readonly containers: readonly V1Container[];
+  /** User init containers, in the order added. */
   readonly initContainers: readonly V1Container[];
+  /** User volumes, in the order added. */
   readonly volumes: readonly V1Volume[];
   /** Any other pod spec field. */
   readonly spec: Readonly<Omit<V1PodSpec, "containers" | "initContainers" | "volumes">>;
+  /** Container defaults (Kestra's `containerDefaultSpec`). */
   readonly defaults?: Partial<V1Container>;
+  /** Files to upload before the containers start. */
   readonly inputFiles: readonly InputFile[];
+  /** Globs of files to bring back, relative to the working directory. */
   readonly outputFiles: readonly string[];
   /** Working directory inside the pod. @default "/podkit/work" */
   readonly workingDir: string;
+  /** The containers that move files. */
   readonly fileSidecar: FileSidecar;
+  /** Budgets of the run. */
   readonly timeouts: TimeoutInputs;
+  /** Delete the pod when the run ends. @default true */
   readonly delete: boolean;
+  /** Adopt a pod an earlier call of the same run id left. @default true */
   readonly resume: boolean;
+  /** Stable identity of the run; undefined draws a fresh one per run. */
   readonly runId?: string;
+  /** How to reach the cluster; undefined means kubeconfig discovery. */
   readonly connection?: ConnectionOptions;
   /**
    * Accept `::{"outputs":…}::` lines only when they carry this run's nonce
@@ -138,6 +176,7 @@ export const DESCRIPTION_DEFAULTS = Object.freeze({
   workingDir: "/podkit/work",
   /** @default "busybox" */
   fileSidecarImage: "busybox",
+  /** The default budgets, as ISO 8601 durations. */
   timeouts: Object.freeze({
     /** Budget from creation until every container runs. */
     waitUntilRunning: "PT10M",

@@ -24,7 +24,9 @@ export interface ValidationIssue {
  * ```
  */
 export class PodValidationError extends Error {
+  /** Always `PodValidationError`. */
   override readonly name = "PodValidationError";
+  /** Every problem found, in the order of the description. */
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[]) {
@@ -63,19 +65,29 @@ export type PodRunFailure =
 
 /** Context a runner attaches to a {@link PodRunError}. */
 export interface PodRunErrorDetails {
+  /** Why the run failed. */
   readonly reason: PodRunFailure;
+  /** The plan step that failed. */
   readonly step: PlanStepKind;
+  /** The pod, once created. */
   readonly podName?: string;
+  /** Its namespace. */
   readonly namespace: string;
+  /** The pod phase when the run failed. */
   readonly phase?: string;
+  /** Exit code of the first failed user container. */
   readonly exitCode?: number;
+  /** How each container ended. */
   readonly containers?: readonly ContainerResult[];
+  /** Kubernetes events about the pod. */
   readonly events?: readonly PodEvent[];
   /** The last log lines (at most 20), `container: line`. */
   readonly logTail?: readonly string[];
   /** What was collected before the failure: logs, output files, output values. */
   readonly result?: RunResult;
+  /** Milliseconds from the start of the run to the failure. */
   readonly elapsedMs?: number;
+  /** The underlying error. */
   readonly cause?: unknown;
 }
 
@@ -94,17 +106,29 @@ export interface PodRunErrorDetails {
  * ```
  */
 export class PodRunError extends Error {
+  /** Always `PodRunError`. */
   override readonly name = "PodRunError";
+  /** Why the run failed. */
   readonly reason: PodRunFailure;
+  /** The plan step that failed. */
   readonly step: PlanStepKind;
+  /** The pod, once created. */
   readonly podName: string | undefined;
+  /** Its namespace. */
   readonly namespace: string;
+  /** The pod phase when the run failed. */
   readonly phase: string | undefined;
+  /** Exit code of the first failed user container. */
   readonly exitCode: number | undefined;
+  /** How each container ended. */
   readonly containers: readonly ContainerResult[];
+  /** Kubernetes events about the pod. */
   readonly events: readonly PodEvent[];
+  /** The last log lines (at most 20), `container: line`. */
   readonly logTail: readonly string[];
+  /** What was collected before the failure. */
   readonly result: RunResult | undefined;
+  /** Milliseconds from the start of the run to the failure. */
   readonly elapsedMs: number | undefined;
 
   constructor(message: string, details: PodRunErrorDetails) {

@@ -31,7 +31,23 @@ export {
   type ConnectionOptions,
   type TimeoutInputs,
 } from "./description.ts";
-export { FILE_TRANSFER, LABELS, type PlanStep, type PlanStepKind, type ExecutionPlan } from "./plan.ts";
+export {
+  FILE_TRANSFER,
+  LABELS,
+  type PlanStep,
+  type PlanStepKind,
+  type ExecutionPlan,
+  type CreateStep,
+  type WaitScheduledStep,
+  type UploadInputsStep,
+  type WaitRunningStep,
+  type WaitReadyStep,
+  type FollowLogsStep,
+  type WaitCompletionStep,
+  type DownloadOutputsStep,
+  type CollectOutputValuesStep,
+  type DeleteStep,
+} from "./plan.ts";
 export type {
   CompiledPod,
   RunResult,

@@ -16,37 +16,116 @@ export const FILE_TRANSFER = {
 
 /** Label keys podkit puts on every pod it creates. */
 export const LABELS = {
+  /** The run's stable identity; set by the runner, used to resume. */
   runId: "podkit.dev/run-id",
+  /** Always `podkit`; set by `compile()`. */
   managedBy: "app.kubernetes.io/managed-by",
 } as const;
 
+/** Create the pod, or adopt the pod an interrupted run with the same run id left. */
+export interface CreateStep {
+  /** Discriminant. */
+  readonly kind: "create";
+  /** Look for a pod of the same run id before creating one. */
+  readonly resume: boolean;
+}
+
+/** Wait until the scheduler assigns the pod to a node. */
+export interface WaitScheduledStep {
+  /** Discriminant. */
+  readonly kind: "waitScheduled";
+  /** Budget from creation, in milliseconds (`waitUntilRunning`). */
+  readonly budgetMs: number;
+}
+
+/** Upload the input files into the working directory, then write the ready marker. */
+export interface UploadInputsStep {
+  /** Discriminant. */
+  readonly kind: "uploadInputs";
+  /** The container to exec into: `podkit-init`. */
+  readonly container: string;
+  /** Absolute directory the files go into. */
+  readonly workingDir: string;
+  /** File names relative to the working directory, in the order given. */
+  readonly files: readonly string[];
+}
+
+/** Wait until the pod runs: init containers done, containers started. */
+export interface WaitRunningStep {
+  /** Discriminant. */
+  readonly kind: "waitRunning";
+  /** Budget from creation, in milliseconds (`waitUntilRunning`). */
+  readonly budgetMs: number;
+}
+
+/** Wait for the pod's Ready condition. Present only when `waitUntilReady` is above zero. */
+export interface WaitReadyStep {
+  /** Discriminant. */
+  readonly kind: "waitReady";
+  /** Budget in milliseconds (`waitUntilReady`). */
+  readonly budgetMs: number;
+}
+
+/** Follow the logs of the user's containers, each with its own cursor. */
+export interface FollowLogsStep {
+  /** Discriminant. */
+  readonly kind: "followLogs";
+  /** User init containers, then user containers; podkit's own are not followed. */
+  readonly containers: readonly string[];
+}
+
+/** Wait until every user container has ended, then read late log lines. */
+export interface WaitCompletionStep {
+  /** Discriminant. */
+  readonly kind: "waitCompletion";
+  /** Budget from running, in milliseconds (`waitRunning`). */
+  readonly budgetMs: number;
+  /** The user containers that must end (the output sidecar is not among them). */
+  readonly containers: readonly string[];
+  /** Upper bound for reading late log lines, in milliseconds (`waitForLogInterval`). */
+  readonly lateLogBudgetMs: number;
+}
+
+/** Download the files matching the globs, then write the ended marker. */
+export interface DownloadOutputsStep {
+  /** Discriminant. */
+  readonly kind: "downloadOutputs";
+  /** The container to exec into: `podkit-outputs`. */
+  readonly container: string;
+  /** Absolute directory the globs are relative to. */
+  readonly workingDir: string;
+  /** picomatch globs relative to the working directory. */
+  readonly globs: readonly string[];
+}
+
+/** Parse output values from `::{"outputs":{…}}::` log lines. */
+export interface CollectOutputValuesStep {
+  /** Discriminant. */
+  readonly kind: "collectOutputValues";
+  /** Accept only lines that carry the run's nonce. */
+  readonly nonce: boolean;
+}
+
+/** Delete the pod (an aborted run always deletes it). */
+export interface DeleteStep {
+  /** Discriminant. */
+  readonly kind: "delete";
+  /** False keeps the pod after a run that was not aborted. */
+  readonly enabled: boolean;
+}
+
 /** One step of an execution plan. Steps are plain data, tagged by `kind`. */
 export type PlanStep =
-  | { readonly kind: "create"; readonly resume: boolean }
-  | { readonly kind: "waitScheduled"; readonly budgetMs: number }
-  | {
-      readonly kind: "uploadInputs";
-      readonly container: string;
-      readonly workingDir: string;
-      readonly files: readonly string[];
-    }
-  | { readonly kind: "waitRunning"; readonly budgetMs: number }
-  | { readonly kind: "waitReady"; readonly budgetMs: number }
-  | { readonly kind: "followLogs"; readonly containers: readonly string[] }
-  | {
-      readonly kind: "waitCompletion";
-      readonly budgetMs: number;
-      readonly containers: readonly string[];
-      readonly lateLogBudgetMs: number;
-    }
-  | {
-      readonly kind: "downloadOutputs";
-      readonly container: string;
-      readonly workingDir: string;
-      readonly globs: readonly string[];
-    }
-  | { readonly kind: "collectOutputValues"; readonly nonce: boolean }
-  | { readonly kind: "delete"; readonly enabled: boolean };
+  | CreateStep
+  | WaitScheduledStep
+  | UploadInputsStep
+  | WaitRunningStep
+  | WaitReadyStep
+  | FollowLogsStep
+  | WaitCompletionStep
+  | DownloadOutputsStep
+  | CollectOutputValuesStep
+  | DeleteStep;
 
 /** The kinds of plan step, in the order a plan lists them. */
 export type PlanStepKind = PlanStep["kind"];
@@ -55,7 +134,9 @@ export type PlanStepKind = PlanStep["kind"];
  * What a runner does with a compiled pod: plain, frozen data. Timeouts are milliseconds.
  */
 export interface ExecutionPlan {
+  /** What the runner does, in order. */
   readonly steps: readonly PlanStep[];
+  /** Namespace of the pod. */
   readonly namespace: string;
   /** Fixed pod name, or undefined when the runner generates one. */
   readonly podName?: string;
@@ -63,21 +144,33 @@ export interface ExecutionPlan {
   readonly generateName: string;
   /** Stable identity of the run; undefined means the runner draws a fresh one. */
   readonly runId?: string;
+  /** Absolute working directory inside the pod, where files are moved. */
   readonly workingDir: string;
   /** Names of the user containers, in order. */
   readonly containers: readonly string[];
   /** Names of the user init containers, in order. */
   readonly initContainers: readonly string[];
+  /** Files to upload, with their content, in the order given. */
   readonly inputFiles: readonly InputFile[];
+  /** Globs of files to download, relative to the working directory. */
   readonly outputFiles: readonly string[];
+  /** Every budget of the run, in milliseconds. */
   readonly timeouts: {
+    /** From creation until the pod runs. */
     readonly waitUntilRunningMs: number;
+    /** From running until the user containers end. */
     readonly waitRunningMs: number;
+    /** Upper bound for late log lines. */
     readonly waitForLogIntervalMs: number;
+    /** For the Ready condition; zero skips the wait. */
     readonly waitUntilReadyMs: number;
   };
+  /** Delete the pod at the end. */
   readonly delete: boolean;
+  /** Adopt a pod an earlier call of the same run id left. */
   readonly resume: boolean;
+  /** Accept output values only with the run's nonce. */
   readonly outputNonce: boolean;
+  /** How to reach the cluster; undefined means kubeconfig discovery. */
   readonly connection?: ConnectionOptions;
 }

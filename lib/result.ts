@@ -3,7 +3,9 @@ import type { ExecutionPlan } from "./plan.ts";
 
 /** One line a container printed, byte-exact, without its trailing newline. */
 export interface LogLine {
+  /** The container that printed it. */
   readonly container: string;
+  /** The text, without its trailing newline. */
   readonly line: string;
   /** RFC 3339 timestamp with nanoseconds, as the kubelet recorded it. */
   readonly timestamp: string;
@@ -11,26 +13,39 @@ export interface LogLine {
 
 /** How one container ended. */
 export interface ContainerResult {
+  /** Container name. */
   readonly name: string;
   /** `init` for init containers, `main` for user containers. */
   readonly kind: "init" | "main";
+  /** Exit code, when the container terminated. */
   readonly exitCode?: number;
   /** `Completed`, `Error`, `OOMKilled`, `ContainerCannotRun`, … */
   readonly reason?: string;
+  /** The kubelet's message, or the termination message. */
   readonly message?: string;
+  /** Signal that ended the container, if any. */
   readonly signal?: number;
+  /** When it started (ISO 8601). */
   readonly startedAt?: string;
+  /** When it ended (ISO 8601). */
   readonly finishedAt?: string;
+  /** How often the kubelet restarted it. */
   readonly restartCount: number;
 }
 
 /** A Kubernetes event about the pod. */
 export interface PodEvent {
+  /** `Normal` or `Warning`. */
   readonly type: string;
+  /** Short reason, e.g. `FailedScheduling`. */
   readonly reason: string;
+  /** What happened. */
   readonly message: string;
+  /** How often it happened. */
   readonly count: number;
+  /** First occurrence (ISO 8601). */
   readonly firstTimestamp?: string;
+  /** Last occurrence (ISO 8601). */
   readonly lastTimestamp?: string;
 }
 
@@ -40,6 +55,7 @@ export interface OutputFile {
   readonly name: string;
   /** Absolute local path. */
   readonly path: string;
+  /** Size in bytes. */
   readonly size: number;
   /** Hex sha256 of the content. */
   readonly sha256: string;
@@ -47,16 +63,23 @@ export interface OutputFile {
 
 /** An entry of the output archive that was not written, and why. */
 export interface RefusedEntry {
+  /** Path in the archive. */
   readonly name: string;
+  /** Entry type: `file`, `symlink`, `directory`, … */
   readonly type: string;
+  /** Why it was not written. */
   readonly reason: string;
 }
 
 /** When the pod passed each milestone (ISO 8601), and how long the run took. */
 export interface RunTimings {
+  /** The pod was created. */
   readonly created?: string;
+  /** A node was assigned. */
   readonly scheduled?: string;
+  /** The containers started. */
   readonly started?: string;
+  /** The user containers ended. */
   readonly finished?: string;
   /** Wall time of `run()`, in milliseconds. */
   readonly durationMs: number;
@@ -66,22 +89,33 @@ export interface RunTimings {
 
 /** Everything a run brought back. Success and failure share this shape. */
 export interface RunResult {
+  /** Name of the pod that ran. */
   readonly podName: string;
+  /** Its namespace. */
   readonly namespace: string;
+  /** Its UID, when it was created. */
   readonly uid?: string;
+  /** The run's identity, given or drawn. */
   readonly runId: string;
   /** Pod phase at the end: `Succeeded`, `Failed`, … */
   readonly phase: string;
   /** Exit code of the first failed user container, else 0. */
   readonly exitCode: number;
+  /** How each container ended, init containers first. */
   readonly containers: readonly ContainerResult[];
+  /** Every log line of the user's containers, in order per container. */
   readonly logs: readonly LogLine[];
   /** Output values parsed from `::{"outputs":{…}}::` lines. */
   readonly vars: Readonly<Record<string, unknown>>;
+  /** Local directory holding the output files. */
   readonly outputDir?: string;
+  /** The files brought back. */
   readonly outputFiles: readonly OutputFile[];
+  /** Entries of the output archive that were not written. */
   readonly refusedOutputs: readonly RefusedEntry[];
+  /** Kubernetes events about the pod. */
   readonly events: readonly PodEvent[];
+  /** When the pod passed each milestone. */
   readonly timings: RunTimings;
   /** True when this run reattached to a pod an earlier call had created. */
   readonly resumed: boolean;
@@ -91,7 +125,9 @@ export interface RunResult {
 
 /** The artifact `compile()` returns: a validated manifest and the plan to run it. */
 export interface CompiledPod {
+  /** The pod to create, defaults applied and file transfer added. */
   readonly manifest: V1Pod;
+  /** What the runner does with it. */
   readonly plan: ExecutionPlan;
   /** The plan as a numbered list, for humans. */
   describe(): string;

@@ -3,12 +3,15 @@ import type { PlanStepKind } from "./plan.ts";
 
 /** A milestone of a run, for progress displays. */
 export interface ProgressEvent {
+  /** The plan step in progress. */
   readonly step: PlanStepKind;
   /** Human-readable, e.g. `Pulling image "busybox"` or `Uploaded 2 files (1.2 MB)`. */
   readonly message: string;
+  /** The pod's name, once known. */
   readonly podName?: string;
   /** Bytes moved so far, for transfer steps. */
   readonly bytes?: number;
+  /** Bytes to move in all, for transfer steps. */
   readonly totalBytes?: number;
 }
 
@@ -29,5 +32,6 @@ export interface RunOptions {
  * ships the `KubernetesRunner`.
  */
 export interface Runner<R = RunResult> {
+  /** Runs a compiled pod; rejects with a `PodRunError` when the run fails. */
   run(compiled: CompiledPod, options?: RunOptions): Promise<R>;
 }
