@@ -66,6 +66,7 @@ function parseInputs(flags: readonly string[]): Record<string, InputValue> {
 }
 
 function load(file: string, flags: CommonFlags, cwd: string): PodBuilder {
+  const inputs = parseInputs(flags.input);
   const path = resolve(cwd, file);
   let text: string;
   try {
@@ -75,7 +76,7 @@ function load(file: string, flags: CommonFlags, cwd: string): PodBuilder {
     throw new NoInputError(`Cannot read "${file}": ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
   }
   let { builder } = loadDefinition(text, {
-    inputs: parseInputs(flags.input),
+    inputs,
     baseDir: cwd,
     documentDir: dirname(path),
     ...(flags.task === undefined ? {} : { taskId: flags.task }),

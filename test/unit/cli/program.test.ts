@@ -1,0 +1,259 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { describe, expect, test } from "vitest";
+import { runCli, type CliIo } from "../../../cli/program.ts";
+import { LOCAL_CLUSTER_KUBECONFIG } from "../../../cli/kubeconfig.ts";
+import { PodRunError, type PodRunFailure } from "../../../lib/mod.ts";
+import { log, result, ScriptedRunner, Terminal } from "./_fake.ts";
+
+const examples = fileURLToPath(new URL("../../../examples/kestra/", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "podkit-cli-"));
+const dataFile = join(dir, "data.txt");
+writeFileSync(dataFile, "hello\n");
+const emptyHome = mkdtempSync(join(tmpdir(), "podkit-home-"));
+
+const EXAMPLES = [
+  ["launch-a-pod.yaml", []],
+  ["input-and-output-files.yaml", ["--input", `file=${dataFile}`]],
+  ["file-sidecar-resources.yaml", ["--input", `file=${dataFile}`]],
+  ["container-default-spec.yaml", ["--input", `file=${dataFile}`]],
+] as const;
+
+function io(terminal: Terminal, extra: Partial<CliIo> = {}): CliIo {
+  return { stdout: terminal.stdout, stderr: terminal.stderr, env: { KUBECONFIG: "/somewhere/kubeconfig" }, cwd: dir, homedir: emptyHome, ...extra };
+}
+
+async function cli(argv: readonly string[], extra: Partial<CliIo> = {}, terminal = new Terminal()): Promise<{ code: number; terminal: Terminal }> {
+  const code = await runCli(argv, io(terminal, extra));
+  return { code, terminal };
+}
+
+describe("podkit plan", () => {
+  test.each(EXAMPLES)("%s prints the manifest as YAML and the numbered plan", async (name, flags) => {
+    const { code, terminal } = await cli(["plan", join(examples, name), ...flags]);
+    expect(code).toBe(0);
+    const out = terminal.text("stdout");
+    const manifest = parse(out) as { apiVersion: string; kind: string; spec: { containers: { name: string }[] } };
+    expect(manifest).toMatchObject({ apiVersion: "v1", kind: "Pod" });
+    expect(out).toMatch(/^# Run a pod named "[^"]+" in namespace "default":$/m);
+    expect(out).toMatch(/^# {2}1\. Create the pod/m);
+    expect(terminal.text("stderr")).toBe("");
+  });
+
+  test("the plan of a file example uploads data.txt and downloads out.txt", async () => {
+    const { terminal } = await cli(["plan", join(examples, "input-and-output-files.yaml"), "--input", `file=${dataFile}`]);
+    expect(terminal.text("stdout")).toContain('Upload 1 input file ("data.txt") into /kestra/working-dir');
+    expect(terminal.text("stdout")).toContain('matching "out.txt"');
+  });
+
+  test("run --dry-run prints the same as plan", async () => {
+    const a = await cli(["plan", join(examples, "launch-a-pod.yaml")]);
+    const b = await cli(["run", "--dry-run", join(examples, "launch-a-pod.yaml")]);
+    expect(b.code).toBe(0);
+    expect(b.terminal.text("stdout")).toBe(a.terminal.text("stdout"));
+  });
+
+  test("--json prints manifest, plan and description", async () => {
+    const { code, terminal } = await cli(["plan", "--json", join(examples, "launch-a-pod.yaml")]);
+    expect(code).toBe(0);
+    const out = JSON.parse(terminal.text("stdout")) as { manifest: { kind: string }; plan: { steps: unknown[] }; description: string };
+    expect(out.manifest.kind).toBe("Pod");
+    expect(out.plan.steps.length).toBeGreaterThan(3);
+  });
+
+  test("--namespace, --no-delete and --run-id change the plan", async () => {
+    const { terminal } = await cli(["plan", "--json", "--namespace", "jobs", "--no-delete", "--run-id", "r1", join(examples, "launch-a-pod.yaml")]);
+    const { plan } = JSON.parse(terminal.text("stdout")) as { plan: { namespace: string; delete: boolean; runId: string } };
+    expect(plan).toMatchObject({ namespace: "jobs", delete: false, runId: "r1" });
+  });
+
+  test("a typo fails with the property's path and exit code 64", async () => {
+    const file = join(dir, "typo.yaml");
+    writeFileSync(file, "id: f\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.kubernetes.core.PodCreate\n    waitUntilRuning: PT3M\n    spec:\n      containers:\n        - name: main\n          image: busybox\n");
+    const { code, terminal } = await cli(["plan", file]);
+    expect(code).toBe(64);
+    expect(terminal.text("stderr")).toContain('tasks[0].waitUntilRuning: unknown property; did you mean "waitUntilRunning"?');
+    expect(terminal.text("stdout")).toBe("");
+  });
+
+  test("a typo inside the pod spec fails at compile with its path and exit code 64", async () => {
+    const file = join(dir, "spec-typo.yaml");
+    writeFileSync(file, "type: io.kestra.plugin.kubernetes.core.PodCreate\nspec:\n  containers:\n    - name: main\n      image: busybox\n      comand: [echo]\n");
+    const { code, terminal } = await cli(["plan", file]);
+    expect(code).toBe(64);
+    expect(terminal.text("stderr")).toContain("spec.containers[0].comand");
+  });
+
+  test("a missing FILE input fails with exit code 64 and says how to give it", async () => {
+    const { code, terminal } = await cli(["plan", join(examples, "input-and-output-files.yaml")]);
+    expect(code).toBe(64);
+    expect(terminal.text("stderr")).toContain("inputs.file: missing value for the required FILE input \"file\"; give the path of a local file (--input file=PATH)");
+  });
+
+  test.each([
+    [["plan", "nope.yaml"], 66, 'Cannot read "nope.yaml": no such file'],
+    [["plan", "x.yaml", "--input", "file"], 64, 'Cannot use --input "file": expected NAME=VALUE'],
+    [["plan", "x.yaml", "--bogus"], 64, "unknown option '--bogus'"],
+    [["frobnicate"], 64, "unknown command 'frobnicate'"],
+  ] as const)("%j exits with %i", async (argv, expected, message) => {
+    const { code, terminal } = await cli(argv);
+    expect(code).toBe(expected);
+    expect(terminal.text("stderr")).toContain(message);
+  });
+
+  test("--help and --version exit 0", async () => {
+    expect((await cli(["--help"])).code).toBe(0);
+    const version = await cli(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.terminal.text("stdout")).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe("podkit run", () => {
+  const script = [
+    { step: "create", message: 'Created pod "unittest-abcde"' },
+    { step: "waitScheduled", message: "Scheduled on node-1" },
+    { step: "waitRunning", message: 'Pulling image "debian:stable-slim"' },
+    { step: "uploadInputs", message: "Uploaded 1 file (6 B)", bytes: 6, totalBytes: 6 },
+    { step: "followLogs", message: "Container unittest running" },
+    log("unittest", "1"),
+    log("unittest", "2"),
+    { step: "downloadOutputs", message: "Downloaded 1 file (6 B)" },
+    { step: "delete", message: "Deleted the pod" },
+  ] as const;
+
+  test("shows progress on stderr and logs on stdout, in order, then the outputs", async () => {
+    const runner = new ScriptedRunner(script, () =>
+      result({
+        outputDir: "/tmp/out",
+        outputFiles: [{ name: "out.txt", path: "/tmp/out/out.txt", size: 6, sha256: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03" }],
+        vars: { answer: 42 },
+      }),
+    );
+    const { code, terminal } = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner });
+    expect(code).toBe(0);
+    expect(terminal.lines()).toEqual([
+      'podkit creating   Created pod "unittest-abcde"',
+      "podkit scheduling Scheduled on node-1",
+      'podkit pulling    Pulling image "debian:stable-slim"',
+      "podkit uploading  Uploaded 1 file (6 B)",
+      "podkit running    Container unittest running",
+      "unittest | 1",
+      "unittest | 2",
+      "podkit collecting Downloaded 1 file (6 B)",
+      "podkit deleting   Deleted the pod",
+      'podkit done       pod "unittest-abcde" in namespace "default": Succeeded, exit code 0 (4.2 s), deleted',
+      "podkit outputs    1 file in /tmp/out",
+      "podkit output     out.txt (6 B, sha256 5891b5b522d5) /tmp/out/out.txt",
+      "podkit value      answer = 42",
+    ]);
+    expect(terminal.text("stdout")).toBe("unittest | 1\nunittest | 2\n");
+  });
+
+  test("passes --output-dir, the signal, --context and --kubeconfig to the run", async () => {
+    const runner = new ScriptedRunner([], () => result());
+    const controller = new AbortController();
+    await cli(["run", "-o", "out", "--context", "dev", "--kubeconfig", "kc.yaml", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner, signal: controller.signal });
+    expect(runner.options?.outputDir).toBe(join(dir, "out"));
+    expect(runner.options?.signal).toBe(controller.signal);
+    expect(runner.compiled?.plan.connection).toEqual({ kubeconfigPath: join(dir, "kc.yaml"), context: "dev" });
+  });
+
+  test("without KUBECONFIG or ~/.kube/config, uses the local cluster and says so", async () => {
+    const runner = new ScriptedRunner([], () => result());
+    const { terminal } = await cli(["run", join(examples, "launch-a-pod.yaml")], {
+      env: {},
+      createRunner: () => runner,
+      exists: (path) => path === LOCAL_CLUSTER_KUBECONFIG,
+    });
+    expect(runner.compiled?.plan.connection).toEqual({ kubeconfigPath: LOCAL_CLUSTER_KUBECONFIG });
+    expect(terminal.text("stderr")).toContain(`using the project's local cluster (${LOCAL_CLUSTER_KUBECONFIG})`);
+  });
+
+  test("with KUBECONFIG set, leaves discovery to the runner", async () => {
+    const runner = new ScriptedRunner([], () => result());
+    await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner, exists: () => true });
+    expect(runner.compiled?.plan.connection).toBeUndefined();
+  });
+
+  test.each([
+    ["ContainerFailed", 3, 3],
+    ["OOMKilled", 137, 137],
+    ["Timeout", undefined, 124],
+    ["Unschedulable", undefined, 124],
+    ["ImagePull", undefined, 125],
+    ["ConfigError", undefined, 125],
+    ["DeletedExternally", undefined, 125],
+    ["TransferFailed", undefined, 74],
+    ["ApiError", undefined, 69],
+    ["Aborted", undefined, 130],
+  ] as const)("a %s failure exits with %s → %i", async (reason: PodRunFailure, exitCode, expected) => {
+    const runner = new ScriptedRunner([log("unittest", "boom")], () => {
+      throw new PodRunError(`The pod failed: ${reason}`, {
+        reason,
+        step: "waitCompletion",
+        namespace: "default",
+        podName: "unittest-abcde",
+        ...(exitCode === undefined ? {} : { exitCode }),
+        events: [{ type: "Warning", reason: "BackOff", message: "Back-off pulling image", count: 1 }],
+      });
+    });
+    const { code, terminal } = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner });
+    expect(code).toBe(expected);
+    expect(terminal.text("stderr")).toContain(`podkit failed     ${reason} at step waitCompletion (pod "unittest-abcde"): The pod failed: ${reason}`);
+    expect(terminal.text("stderr")).toContain("podkit event      BackOff: Back-off pulling image");
+  });
+
+  test("an abort by SIGTERM exits 143", async () => {
+    const controller = new AbortController();
+    controller.abort(Object.assign(new Error("Interrupted by SIGTERM"), { name: "AbortError", signal: "SIGTERM" }));
+    const runner = new ScriptedRunner([], () => {
+      throw new PodRunError("Aborted", { reason: "Aborted", step: "waitCompletion", namespace: "default" });
+    });
+    const { code } = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner, signal: controller.signal });
+    expect(code).toBe(143);
+  });
+
+  test("an unreachable cluster exits 69", async () => {
+    const runner = new ScriptedRunner([], () => {
+      throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });
+    });
+    const { code, terminal } = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner });
+    expect(code).toBe(69);
+    expect(terminal.text("stderr")).toContain("ECONNREFUSED");
+  });
+
+  test("a non-zero result exit code is the exit code", async () => {
+    const runner = new ScriptedRunner([], () => result({ exitCode: 2, phase: "Failed" }));
+    expect((await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner })).code).toBe(2);
+  });
+
+  test("--json prints the result on stdout and the logs on stderr", async () => {
+    const runner = new ScriptedRunner([log("unittest", "1")], () => result({ logs: [log("unittest", "1")] }));
+    const { code, terminal } = await cli(["run", "--json", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner });
+    expect(code).toBe(0);
+    const out = JSON.parse(terminal.text("stdout")) as { ok: boolean; result: { exitCode: number; logs: unknown[] } };
+    expect(out).toMatchObject({ ok: true, result: { exitCode: 0, logs: [{ container: "unittest", line: "1" }] } });
+    expect(terminal.text("stderr")).toContain("unittest | 1\n");
+  });
+
+  test("--json on failure carries the error", async () => {
+    const runner = new ScriptedRunner([], () => {
+      throw new PodRunError("Exited 3", { reason: "ContainerFailed", step: "waitCompletion", namespace: "default", exitCode: 3, result: result({ exitCode: 3 }) });
+    });
+    const { code, terminal } = await cli(["run", "--json", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner });
+    expect(code).toBe(3);
+    expect(JSON.parse(terminal.text("stdout"))).toMatchObject({ ok: false, result: { exitCode: 3 }, error: { reason: "ContainerFailed", exitCode: 3 } });
+  });
+
+  test("colours the container prefix on a terminal, not otherwise", async () => {
+    const runner = (): ScriptedRunner => new ScriptedRunner([log("unittest", "1")], () => result());
+    const tty = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: runner }, new Terminal(true));
+    expect(tty.terminal.text("stdout")).toMatch(/\u001b\[\d+munittest \|\u001b\[\d+m 1\n/);
+    const noColor = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: runner, env: { KUBECONFIG: "x", NO_COLOR: "1" } }, new Terminal(true));
+    expect(noColor.terminal.text("stdout")).toBe("unittest | 1\n");
+  });
+});
