@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { followContainerLogs, type LogSource, type LogStreamRequest } from "../../../lib/kubernetes/logs.ts";
+import type { LogLine } from "../../../lib/result.ts";
+
+/** The kubelet's view of one container log: timestamped lines, rounded sinceTime. */
+class FakeKubelet {
+  readonly entries: { ts: string; line: string; newline: boolean }[] = [];
+  readonly requests: LogStreamRequest[] = [];
+
+  add(ts: string, line: string, newline = true): void {
+    this.entries.push({ ts, line, newline });
+  }
+
+  /** What a read from `sinceTime` (rounded down to the second, as the API server does) returns. */
+  text(sinceTime: string | undefined): string {
+    const since = sinceTime === undefined ? -Infinity : Math.floor(Date.parse(sinceTime) / 1000) * 1000;
+    return this.entries
+      .filter((e) => Date.parse(e.ts) >= since)
+      .map((e) => `${e.ts} ${e.line}${e.newline ? "\n" : ""}`)
+      .join("");
+  }
+}
+
+/** A source whose streams follow a script: each open returns the next behaviour. */
+function source(kubelet: FakeKubelet, script: ((text: string, request: LogStreamRequest) => AsyncIterable<Uint8Array>)[]): LogSource {
+  let call = 0;
+  return {
+    open: async (request) => {
+      kubelet.requests.push(request);
+      const behaviour = script[Math.min(call, script.length - 1)];
+      call += 1;
+      if (behaviour === undefined) throw new Error("no script");
+      return behaviour(kubelet.text(request.sinceTime), request);
+    },
+  };
+}
+
+async function* whole(text: string): AsyncIterable<Uint8Array> {
+  // Chunks cut at awkward places: inside timestamps, lines and multi-byte characters.
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+}
+
+async function* brokenAfter(text: string, bytes: number): AsyncIterable<Uint8Array> {
+  yield Buffer.from(text).subarray(0, bytes);
+  throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+}
+
+describe("followContainerLogs", () => {
+  it("delivers every line exactly once across a broken stream, byte-exact", async () => {
+    const kubelet = new FakeKubelet();
+    kubelet.add("2026-01-01T10:00:00.1Z", "one");
+    kubelet.add("2026-01-01T10:00:00.2Z", "  two\t ");
+    kubelet.add("2026-01-01T10:00:00.2Z", "  two\t ");
+    kubelet.add("2026-01-01T10:00:00.3Z", "three\r");
+    kubelet.add("2026-01-01T10:00:01.5Z", "é four");
+    let terminated = false;
+    const lines: LogLine[] = [];
+    const report = await followContainerLogs({
+      source: source(kubelet, [
+        (text) => brokenAfter(text, text.indexOf("three") + 2), // cut inside "three"
+        (text) => {
+          terminated = true;
+          return whole(text);
+        },
+        (text) => whole(text),
+      ]),
+      container: "main",
+      signal: AbortSignal.timeout(5000),
+      onLine: (l) => lines.push(l),
+      terminated: () => terminated,
+      backoff: { initialMs: 1, maxMs: 2 },
+    });
+    expect(lines.map((l) => l.line)).toEqual(["one", "  two\t ", "  two\t ", "three\r", "é four"]);
+    expect(lines[0]).toEqual({ container: "main", line: "one", timestamp: "2026-01-01T10:00:00.1Z" });
+    expect(kubelet.requests.map((r) => [r.follow, r.sinceTime])).toEqual([
+      [true, undefined],
+      [true, "2026-01-01T10:00:00.2Z"],
+      [false, "2026-01-01T10:00:01.5Z"],
+    ]);
+    expect(report).toEqual({ lines: 5, reopened: 2 });
+  });
+
+  it("reads the final, unterminated line once the container has ended", async () => {
+    const kubelet = new FakeKubelet();
+    kubelet.add("2026-01-01T10:00:00Z", "a");
+    kubelet.add("2026-01-01T10:00:00.5Z", "no newline", false);
+    const lines: string[] = [];
+    await followContainerLogs({
+      source: source(kubelet, [(text) => whole(text)]),
+      container: "main",
+      signal: AbortSignal.timeout(5000),
+      onLine: (l) => lines.push(l.line),
+      terminated: () => true,
+    });
+    expect(lines).toEqual(["a", "no newline"]);
+  });
+
+  it("reopens a follow stream the server ended early, without repeating lines", async () => {
+    const kubelet = new FakeKubelet();
+    for (let i = 0; i < 50; i += 1) kubelet.add(`2026-01-01T10:00:00.${String(i).padStart(2, "0")}Z`, `line ${i}`);
+    let opens = 0;
+    const lines: string[] = [];
+    await followContainerLogs({
+      source: source(kubelet, [
+        (text) => {
+          opens += 1;
+          // The server ends the stream cleanly after 20 lines, the container still running.
+          return whole(text.split("\n").slice(0, 20).join("\n") + "\n");
+        },
+        (text) => {
+          opens += 1;
+          return whole(text);
+        },
+      ]),
+      container: "main",
+      signal: AbortSignal.timeout(5000),
+      onLine: (l) => lines.push(l.line),
+      terminated: () => opens >= 2,
+      backoff: { initialMs: 1, maxMs: 2 },
+    });
+    expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
+  });
+
+  it("stops with a note when the pod is gone", async () => {
+    const report = await followContainerLogs({
+      source: { open: () => Promise.reject(Object.assign(new Error('pods "p" not found'), { status: 404 })) },
+      container: "main",
+      signal: AbortSignal.timeout(5000),
+      onLine: () => undefined,
+      terminated: () => false,
+    });
+    expect(report.incomplete).toMatch(/the pod is gone/);
+  });
+});
