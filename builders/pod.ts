@@ -204,7 +204,7 @@ export class PodBuilder {
    * @example
    * ```ts
    * import { pod } from "podkit";
-   * pod().metadata({ name: "report", labels: { app: "report" }, generateName: undefined });
+   * pod().metadata({ name: "report", labels: { app: "report" } });
    * ```
    */
   metadata(metadata: Readonly<V1ObjectMeta>): PodBuilder {
