@@ -10,7 +10,7 @@ import type { InputValue } from "../lib/kestra/inputs.ts";
 import { loadDefinition } from "../lib/kestra/load_definition.ts";
 import type { CompiledPod, RunResult } from "../lib/result.ts";
 import type { Runner } from "../lib/runner.ts";
-import { EXIT_CODES, exitCodeFor, NoInputError, UsageError } from "./exit_codes.ts";
+import { EXIT_CODES, exitCodeFor, isUnreachable, NoInputError, UsageError } from "./exit_codes.ts";
 import { chooseKubeconfig } from "./kubeconfig.ts";
 import { Reporter, type OutputStream } from "./reporter.ts";
 
@@ -196,6 +196,17 @@ async function run(file: string, flags: RunFlags, io: CliIo): Promise<number> {
   }
 }
 
+/** `fetch failed: connect ECONNREFUSED 127.0.0.1:6443`: each cause's message, outermost first. */
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if (!parts.includes(current.message)) parts.push(current.message);
+    current = current.cause;
+  }
+  return parts.join(": ") || String(error);
+}
+
 function signalName(signal: AbortSignal | undefined): string | undefined {
   const reason: unknown = signal?.aborted === true ? signal.reason : undefined;
   const name = (reason as { signal?: unknown } | undefined)?.signal;
@@ -295,6 +306,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       errorReporter.error(error.message);
     } else if (error instanceof UsageError || error instanceof NoInputError) {
       errorReporter.error(error.message);
+    } else if (isUnreachable(error)) {
+      errorReporter.error(`Cannot reach the Kubernetes cluster: ${causeChain(error)}; check that it runs and that the kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) points to it`);
     } else {
       errorReporter.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }

@@ -95,6 +95,8 @@ export interface ReporterOptions {
   readonly json?: boolean;
   /** Container names, to align the prefixes of their log lines. @default [] */
   readonly containers?: readonly string[];
+  /** Clock for throttling transfer progress. @default Date.now */
+  readonly now?: () => number;
 }
 
 /**
@@ -116,6 +118,8 @@ export class Reporter {
   readonly #errColour: boolean;
   readonly #width: number;
   readonly #styles = new Map<string, Style>();
+  readonly #lastTransfer = new Map<string, number>();
+  readonly #now: () => number;
 
   constructor(options: ReporterOptions) {
     this.#out = options.json === true ? options.stderr : options.stdout;
@@ -125,6 +129,7 @@ export class Reporter {
     const containers = options.containers ?? [];
     this.#width = Math.max(0, ...containers.map((c) => c.length));
     containers.forEach((c, i) => this.#styles.set(c, CONTAINER_STYLES[i % CONTAINER_STYLES.length] as Style));
+    this.#now = options.now ?? Date.now;
   }
 
   #style(format: Style | readonly Style[], text: string, colour: boolean): string {
@@ -147,11 +152,23 @@ export class Reporter {
     this.#out.write(`${prefix} ${line.line}\n`);
   }
 
-  /** Writes a progress event as `podkit <phase> <message>`. */
+  /**
+   * Writes a progress event as `podkit <phase> <message>`. Transfer events that repeat
+   * with growing byte counts are shown at most once a second, and when complete.
+   */
   progress(event: ProgressEvent): void {
-    const bytes = event.bytes !== undefined && event.totalBytes !== undefined && !event.message.includes(formatBytes(event.totalBytes))
-      ? ` (${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)})`
-      : "";
+    if (event.bytes !== undefined) {
+      const key = `${event.step}\u0000${event.message}`;
+      const now = this.#now();
+      const last = this.#lastTransfer.get(key);
+      const complete = event.totalBytes !== undefined && event.bytes >= event.totalBytes;
+      if (last !== undefined && !complete && now - last < 1000) return;
+      this.#lastTransfer.set(key, now);
+    }
+    let bytes = "";
+    if (event.bytes !== undefined && !event.message.includes(formatBytes(event.bytes))) {
+      bytes = event.totalBytes === undefined ? ` (${formatBytes(event.bytes)})` : ` (${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)})`;
+    }
     this.#line(phaseOf(event), `${event.message}${bytes}`);
   }
 
