@@ -70,7 +70,7 @@ export function parseListing(output: Buffer | string): ListingEntry[] {
 
 /** What {@link selectOutputs} keeps and refuses. */
 export interface OutputSelection {
-  /** Regular files matching a glob, in listing order. */
+  /** Regular files matching a glob, sorted by name. */
   readonly files: readonly ListingEntry[];
   /** Entries matching a glob that are not regular files, or whose name is unsafe. */
   readonly refused: readonly RefusedEntry[];
@@ -116,7 +116,9 @@ export function selectOutputs(entries: readonly ListingEntry[], globs: readonly 
     }
     files.push(entry);
   }
-  return { files, refused };
+  // `find` lists in directory order; sort so that results do not depend on it.
+  const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { files: files.sort(byName), refused: refused.sort(byName) };
 }
 
 /**

@@ -33,6 +33,12 @@ export interface ExecOptions {
   /** Aborts the command: the connection is closed and the call rejects with the reason. */
   readonly signal?: AbortSignal;
   /**
+   * How many more times to try opening the connection when the API server refuses or
+   * resets it, or answers 429 or 5xx (the command has not started then), with backoff.
+   * @default 4
+   */
+  readonly connectRetries?: number;
+  /**
    * At most this many bytes of standard error are kept (the first ones).
    * @default 65536
    */
@@ -85,8 +91,9 @@ interface Socket {
  * Standard input is streamed with backpressure and closed at its end; standard output is
  * written to `stdout` with backpressure; standard error is collected (bounded). Resolves
  * with the exit code once the command has ended and `stdout` has been flushed. A non-zero
- * exit code is not an error: callers decide. Rejects when the connection cannot be opened
- * or is lost before the exit status arrives, when the command cannot be started (e.g. the
+ * exit code is not an error: callers decide. Opening the connection is retried while the
+ * API server is unreachable or overloaded (see `connectRetries`); once the command runs
+ * nothing is retried. Rejects when the connection cannot be opened or is lost before the exit status arrives, when the command cannot be started (e.g. the
  * executable does not exist), when `stdin` is given but the server does not speak v5, and
  * on abort (with the signal's reason).
  *
@@ -170,24 +177,22 @@ export async function execInPod(
     return true;
   };
 
-  let abortConnect: (() => void) | undefined;
-  const connecting = handler.connect(path, null, onFrame) as Promise<unknown>;
-  try {
-    socket = (await (signal === undefined
-      ? connecting
-      : Promise.race([
-          connecting,
-          new Promise<never>((_, reject) => {
-            abortConnect = () => reject(signal.reason);
-            signal.addEventListener("abort", abortConnect, { once: true });
-          }),
-        ]))) as Socket;
-  } catch (error) {
-    connecting.then((s) => (s as Socket).terminate(), () => undefined);
-    if (signal?.aborted) throw signal.reason;
-    throw new Error(`Cannot exec ${what} in ${where}: ${describe(error)}`, { cause: error });
-  } finally {
-    if (abortConnect !== undefined) signal?.removeEventListener("abort", abortConnect);
+  // The command starts only once the upgrade succeeds, so a failed connection attempt
+  // can be retried without running anything twice.
+  const attempts = Math.max(1, (options.connectRetries ?? 4) + 1);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      socket = await connectOnce(handler, path, onFrame, signal);
+      break;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const cause = unwrap(error);
+      if (attempt >= attempts || !isTransient(cause)) {
+        const tries = attempt > 1 ? ` (after ${attempt} attempts)` : "";
+        throw new Error(`Cannot exec ${what} in ${where}${tries}: ${describe(cause)}`, { cause });
+      }
+      await sleep(Math.min(250 * 2 ** (attempt - 1), 4000), signal);
+    }
   }
   const ws = socket;
 
@@ -282,6 +287,56 @@ async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>): 
   }
   if (ws.readyState !== OPEN) throw new Error("the connection is closed");
   await send(Buffer.from([CLOSE, STDIN]));
+}
+
+/** Opens the WebSocket, or rejects with the signal's reason when aborted first. */
+async function connectOnce(handler: WebSocketHandler, path: string, onFrame: (channel: number, data: Buffer) => boolean, signal: AbortSignal | undefined): Promise<Socket> {
+  const connecting = handler.connect(path, null, onFrame) as Promise<unknown>;
+  if (signal === undefined) return (await connecting) as Socket;
+  let onAbort: (() => void) | undefined;
+  try {
+    return (await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    ])) as Socket;
+  } catch (error) {
+    // Close a socket that opens after the abort.
+    connecting.then((s) => (s as Socket).terminate(), () => undefined);
+    throw error;
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** `ws` reports connection failures as an ErrorEvent wrapping the real error. */
+function unwrap(error: unknown): unknown {
+  if (typeof error === "object" && error !== null && "error" in error && error.error instanceof Error) return error.error;
+  return error;
+}
+
+/** Failures worth another connection attempt: the API server restarting or overloaded. */
+function isTransient(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH"].includes(code)) return true;
+  const match = /Unexpected server response: (\d+)/.exec(describe(error));
+  return match !== null && (match[1] === "429" || match[1]?.startsWith("5") === true);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** Ends `stream` and resolves once everything written has been flushed. */

@@ -168,11 +168,11 @@ describe("output selection", () => {
 
   it("selects regular files matching the globs and refuses the other matches", () => {
     const { files, refused } = selectOutputs(listing, ["*.txt", "reports/**/*.csv"]);
-    expect(files.map((f) => f.name)).toEqual(["out.txt", "reports/a.csv", "reports/sub/b.csv", "a..b.txt", "name\nwith newline.txt", ".hidden.txt"]);
+    expect(files.map((f) => f.name)).toEqual([".hidden.txt", "a..b.txt", "name\nwith newline.txt", "out.txt", "reports/a.csv", "reports/sub/b.csv"]);
     expect(refused).toEqual([
-      { name: "reports/link.csv", type: "symlink", reason: expect.stringMatching(/symbolic/) },
       { name: "fifo.txt", type: "fifo", reason: expect.stringMatching(/FIFO/) },
       { name: "null.txt", type: "character-device", reason: expect.stringMatching(/device/) },
+      { name: "reports/link.csv", type: "symlink", reason: expect.stringMatching(/symbolic/) },
     ]);
   });
 

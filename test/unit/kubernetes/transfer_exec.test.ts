@@ -164,6 +164,19 @@ describe("execInPod()", () => {
     }
   });
 
+  it("retries a refused connection a few times, then names the cause", async () => {
+    const closed = new KubeConfig();
+    closed.loadFromOptions({
+      clusters: [{ name: "gone", server: "http://127.0.0.1:9", skipTLSVerify: true }],
+      users: [{ name: "u" }],
+      contexts: [{ name: "gone", cluster: "gone", user: "u" }],
+      currentContext: "gone",
+    });
+    const started = Date.now();
+    await expect(execInPod({ ...target, kubeConfig: closed }, ["sh"], { connectRetries: 2 })).rejects.toThrow(/after 3 attempts\): connect ECONNREFUSED/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+  });
+
   it("rejects an empty command with a TypeError", async () => {
     await expect(execInPod(target, [])).rejects.toThrow(TypeError);
   });
