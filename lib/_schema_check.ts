@@ -8,6 +8,17 @@ import { isPlainObject } from "./_data.ts";
 import { closest } from "./_names.ts";
 
 const ARRAY = /^Array<(.+)>$/;
+
+// Quantities (`cpu: 1`, `sizeLimit: 1e9`) are typed as strings, but the API server also
+// accepts them as numbers.
+const QUANTITIES: ReadonlySet<string> = new Set([
+  "V1ResourceRequirements.limits",
+  "V1ResourceRequirements.requests",
+  "V1VolumeResourceRequirements.limits",
+  "V1VolumeResourceRequirements.requests",
+  "V1PodSpec.overhead",
+  "V1EmptyDirVolumeSource.sizeLimit",
+]);
 const MAP = /^\{ \[key: string\]: (.+); \}$/;
 
 /** `spec.containers[0]` + `image` → `spec.containers[0].image`; odd keys are quoted. */
@@ -29,12 +40,11 @@ function kindOf(value: unknown): string {
  * Reports every field of `value` unknown to the Kubernetes model `type` (e.g.
  * `"V1Container"`), and every value of the wrong kind, with its path.
  */
-export function checkFields(value: unknown, type: string, path: string, issues: ValidationIssue[], inMap = false): void {
+export function checkFields(value: unknown, type: string, path: string, issues: ValidationIssue[], quantity = false): void {
   if (value === undefined) return;
   if (type === "any") return;
   if (type === "string") {
-    // Quantities (`cpu: 1`) are maps of strings the API server also accepts as numbers.
-    if (typeof value === "string" || (inMap && typeof value === "number")) return;
+    if (typeof value === "string" || (quantity && typeof value === "number")) return;
     issues.push({ path, message: `Expected a string, got ${kindOf(value)}` });
     return;
   }
@@ -75,7 +85,7 @@ export function checkFields(value: unknown, type: string, path: string, issues: 
       return;
     }
     const valueType = map[1] as string;
-    for (const [key, item] of Object.entries(value)) checkFields(item, valueType, childPath(path, key), issues, true);
+    for (const [key, item] of Object.entries(value)) checkFields(item, valueType, childPath(path, key), issues, quantity);
     return;
   }
   const model = KUBERNETES_MODELS[type];
@@ -98,6 +108,6 @@ export function checkFields(value: unknown, type: string, path: string, issues: 
       });
       continue;
     }
-    checkFields(item, fieldType, childPath(path, key), issues);
+    checkFields(item, fieldType, childPath(path, key), issues, QUANTITIES.has(`${type}.${key}`));
   }
 }

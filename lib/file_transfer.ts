@@ -2,6 +2,7 @@ import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-no
 import type { PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
 import { FILE_TRANSFER } from "./plan.ts";
+import { resolveWorkingDir } from "./template.ts";
 
 /** What a pod needs to move files in and out: added by `compile()` when files are given. */
 export interface FileTransferParts {
@@ -42,7 +43,7 @@ function transferContainer(name: string, script: string, description: PodDescrip
     volumeMounts: [mount],
     ...(fileSidecar.resources === undefined ? {} : { resources: fileSidecar.resources }),
   };
-  return mergeDefaults(base, fileSidecar.defaultSpec ?? description.defaults);
+  return resolveWorkingDir(mergeDefaults(base, fileSidecar.defaultSpec ?? description.defaults), description.workingDir);
 }
 
 /**

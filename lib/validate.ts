@@ -300,7 +300,7 @@ function normalise(name: string): string {
     .join("/");
 }
 
-function checkFiles(description: PodDescription, issues: Issues): void {
+function checkFiles(description: PodDescription, volumes: ReadonlySet<string>, issues: Issues): void {
   const workingDir = description.workingDir;
   if (!workingDir.startsWith("/")) {
     issues.push({ path: "workingDir", message: `"${workingDir}" is not absolute: the working directory must start with "/"` });
@@ -363,6 +363,10 @@ function checkFiles(description: PodDescription, issues: Issues): void {
   checkFields(sidecar.resources, "V1ResourceRequirements", "fileSidecar.resources", issues);
   if (sidecar.defaultSpec !== undefined) {
     checkFields(sidecar.defaultSpec, "V1Container", "fileSidecar.defaultSpec", issues);
+    if (sidecar.defaultSpec.name !== undefined) {
+      issues.push({ path: "fileSidecar.defaultSpec.name", message: "Container defaults cannot set a name: each container has its own" });
+    }
+    checkMounts(sidecar.defaultSpec.volumeMounts, "fileSidecar.defaultSpec.volumeMounts", description, volumes, issues);
   }
 }
 
@@ -442,7 +446,7 @@ export function validate(description: PodDescription): ValidationIssue[] {
   const volumes = checkVolumes(description, issues);
   checkContainers(description, volumes, issues);
   checkSpec(description, issues);
-  checkFiles(description, issues);
+  checkFiles(description, volumes, issues);
   checkTimeouts(description, issues);
   checkRun(description, issues);
   return issues;

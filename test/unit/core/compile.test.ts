@@ -138,6 +138,11 @@ describe("compile()", () => {
     expect(manifest.metadata?.annotations).toEqual({ note: "{{workingDir}}" });
   });
 
+  test("resolves {{workingDir}} in the defaults given to the file-transfer containers", () => {
+    const spec = base.defaults({ env: [{ name: "DIR", value: "{{workingDir}}" }] }).outputFiles("x").compile().manifest.spec;
+    expect(spec?.containers[1]?.env).toContainEqual({ name: "DIR", value: "/podkit/work" });
+  });
+
   test("is deterministic: the same description gives the same manifest and plan", () => {
     const builder = base.inputFile("a", "a").outputFiles("b").defaults({ env: [{ name: "A", value: "1" }] });
     const [a, b] = [compile(builder.description), compile(builder.description)];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { pod, PodValidationError, type PodBuilder, type ValidationIssue } from "../../../lib/mod.ts";
+import { pod, PodBuilder, PodValidationError, type ValidationIssue } from "../../../lib/mod.ts";
 
 // A pod that compiles; each case below breaks it in one way.
 const ok = pod("job").container({ name: "main", image: "busybox" });
@@ -264,6 +264,22 @@ const cases: readonly Case[] = [
     name: "a misspelt field of the sidecar defaults",
     build: () => ok.fileSidecar({ defaultSpec: loose({ securitycontext: {} }) }),
     path: "fileSidecar.defaultSpec.securitycontext",
+  },
+  {
+    name: "a sidecar default mount of an undeclared volume",
+    build: () => ok.outputFiles("x").fileSidecar({ defaultSpec: { volumeMounts: [{ name: "tmp", mountPath: "/tmp" }] } }),
+    path: "fileSidecar.defaultSpec.volumeMounts[0].name",
+  },
+  {
+    name: "an annotation value given as a number, in a description built by hand",
+    build: () => new PodBuilder({ ...ok.description, metadata: { annotations: loose({ n: 1 }) } }),
+    path: "metadata.annotations.n",
+    message: /Expected a string/,
+  },
+  {
+    name: "a quantity given as an object",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: loose({ cpu: { value: 1 } }) } }),
+    path: "spec.containers[0].resources.limits.cpu",
   },
   { name: "an empty sidecar image", build: () => ok.fileSidecar({ image: "" }), path: "fileSidecar.image" },
   {
