@@ -272,6 +272,12 @@ function checkContainers(description: PodDescription, volumes: ReadonlySet<strin
 function checkSpec(description: PodDescription, issues: Issues): void {
   const spec = description.spec as Record<string, unknown>;
   checkFields(spec, "V1PodSpec", "spec", issues);
+  for (const list of ["containers", "initContainers", "volumes"]) {
+    // The builder moves these out of spec(); only a description built by hand has them.
+    if (spec[list] !== undefined) {
+      issues.push({ path: `spec.${list}`, message: `A description keeps ${list} in its own "${list}" list, not in "spec": use the builder` });
+    }
+  }
   const restartPolicy = spec["restartPolicy"];
   if (restartPolicy === "Always") {
     issues.push({
