@@ -7,16 +7,18 @@ main() {
   source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
   local left=0 p cmd exe m
 
-  # Every process of the cluster names the state directory or the binary cache on its
-  # command line (configs, sockets, data dirs) or runs a cached binary.
+  # Processes of the cluster: the cached control-plane and node binaries, and Debian's
+  # containerd, shims, runc and registry when their command line names this cluster's
+  # state directory. Clients (kubectl, crictl) someone still runs are not the cluster's.
   for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = $$ ] && continue
     exe=$(readlink "$p/exe" 2>/dev/null) || continue
     cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-    case "$cmd" in *check-clean.sh*) continue ;; esac
-    if [[ "$exe" == "$PODKIT_CLUSTER_CACHE/bin/"* || "$cmd" == *"$S/"* ]]; then
-      leftover "process ${p#/proc/}: $cmd"
-    fi
+    case "$exe" in
+      "$BIN"/etcd | "$BIN"/kube-apiserver | "$BIN"/kube-controller-manager | "$BIN"/kube-scheduler | "$BIN"/kubelet)
+        leftover "process ${p#/proc/}: $cmd" ;;
+      /usr/bin/containerd | /usr/bin/containerd-shim* | /usr/sbin/runc | /usr/bin/runc | /usr/bin/docker-registry)
+        [[ "$cmd" != *"$S/"* ]] || leftover "process ${p#/proc/}: $cmd" ;;
+    esac
   done
   for p in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [ -d "$p" ] || continue

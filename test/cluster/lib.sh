@@ -57,6 +57,13 @@ start() {
   log "started $name (pid $!), log $LOGS/$name.log"
 }
 
+# running PID: the process exists and is not a zombie waiting for its (new) parent to reap it.
+running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # stop NAME [SECONDS] sends SIGTERM to the process of NAME's PID file, waits, then SIGKILL.
 stop() {
   local name=$1 wait=${2:-20} pid exe i
@@ -64,10 +71,10 @@ stop() {
     read -r pid exe <"$RUN/$name.pid"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < wait * 10; i++)); do
-      [ -d "/proc/$pid" ] || break
+      running "$pid" || break
       sleep 0.1
     done
-    if [ -d "/proc/$pid" ]; then
+    if running "$pid"; then
       log "$name (pid $pid) did not stop on SIGTERM, killing it"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
