@@ -18,6 +18,15 @@ main() {
   exec 9>"$PODKIT_CLUSTER_CACHE/build.lock"
   flock 9
 
+  # Debian's golang (1.19) is too old for Kubernetes 1.34 (it needs Go >= 1.24); the build
+  # machines have a current Go in /usr/local/go, which a non-login PATH may lack.
+  [ -x /usr/local/go/bin/go ] && PATH=/usr/local/go/bin:$PATH
+  local gov
+  gov=$(go env GOVERSION 2>/dev/null || true)
+  case "$gov" in
+    go1.2[4-9]* | go1.[3-9][0-9]* | go[2-9]*) ;;
+    *) echo "binaries: cannot build Kubernetes $KUBE_VERSION: it needs Go >= 1.24 on PATH, found '${gov:-no go}'" >&2; exit 1 ;;
+  esac
   export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
   export GOMODCACHE="$PODKIT_CLUSTER_CACHE/gomod" GOCACHE="$PODKIT_CLUSTER_CACHE/gobuild"
   unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY

@@ -31,8 +31,8 @@ main() {
   fi
   restore_host
 
-  # Everything but the logs: the next up starts from a clean state.
-  find "$S" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +
+  # Everything but the logs and the kubectl/crictl links: the next up starts clean.
+  find "$S" -mindepth 1 -maxdepth 1 ! -name logs ! -name bin -exec rm -rf {} +
   log "down; logs kept in $LOGS"
 }
 

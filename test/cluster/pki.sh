@@ -2,9 +2,16 @@
 # upstream's hack/local-up-cluster.sh does them. EC keys: they take milliseconds to make.
 # shellcheck shell=bash
 
-# cert NAME CN ORG USAGE [SAN] signs NAME.crt/NAME.key with the cluster CA.
+# ca NAME CN makes a self-signed CA NAME.crt/NAME.key.
+ca() {
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -keyout "$PKI/$1.key" -out "$PKI/$1.crt" -subj "/CN=$2" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+# cert NAME CN ORG USAGE [SAN] [CA] signs NAME.crt/NAME.key with the cluster CA (or CA).
 cert() {
-  local name=$1 cn=$2 org=$3 usage=$4 san=${5:-} subj="/CN=$2"
+  local name=$1 cn=$2 org=$3 usage=$4 san=${5:-} signer=${6:-ca} subj="/CN=$2"
   [ -n "$org" ] && subj="/O=$org/CN=$cn"
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
@@ -14,7 +21,7 @@ cert() {
     echo "extendedKeyUsage=$usage"
     [ -z "$san" ] || echo "subjectAltName=$san"
   } >"$PKI/$name.ext"
-  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$signer.crt" -CAkey "$PKI/$signer.key" -CAcreateserial \
     -days 3650 -sha256 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$PKI/$name.csr" "$PKI/$name.ext"
 }
@@ -36,9 +43,11 @@ make_pki() {
   rm -rf "$PKI" "$S/kubeconfigs"
   mkdir -p "$PKI" "$S/kubeconfigs"
   chmod 700 "$PKI"
-  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
-    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -subj "/CN=podkit-test-cluster-ca" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  ca ca podkit-test-cluster-ca
+  # Request-header authentication (aggregated APIs) has its own CA, as kubeadm sets it up;
+  # without it controller-manager and scheduler keep logging a missing CA bundle.
+  ca front-proxy-ca podkit-test-front-proxy-ca
+  cert front-proxy-client front-proxy-client "" clientAuth "" front-proxy-ca
   cert apiserver kube-apiserver "" serverAuth \
     "DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:127.0.0.1,IP:$SERVICE_IP,IP:$ADVERTISE_ADDR"
   # The apiserver's identity towards kubelets (logs, exec, port-forward).

@@ -52,6 +52,10 @@ main() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
     --allow-privileged=true --profiling=false
   wait_until 90 kube-apiserver kubectl_admin get --raw /readyz || fail kube-apiserver "the API server did not become ready"
 
@@ -113,7 +117,6 @@ install_packages() {
   for p in "${want[@]}"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
-  command -v go >/dev/null || missing+=(golang-go)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
