@@ -125,6 +125,9 @@ export interface PackOptions {
  */
 export function packInputs(inputs: readonly PreparedInput[], options: PackOptions = {}): { stream: Pack; done: Promise<PackedFile[]> } {
   const pack = tar.pack();
+  // Failures reach the caller through `done` (and the consumer's own read); without a
+  // listener streamx would raise a destroyed pack's error as uncaught.
+  (pack as unknown as NodeJS.EventEmitter).on("error", () => undefined);
   const mtime = options.mtime ?? new Date();
   const done = (async (): Promise<PackedFile[]> => {
     const packed: PackedFile[] = [];

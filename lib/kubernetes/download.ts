@@ -3,6 +3,7 @@ import type { OutputFile, RefusedEntry } from "../result.ts";
 import { execInPod, type ExecTarget } from "./exec.ts";
 import { extractTar } from "./extract.ts";
 import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_transfer_listing.ts";
+import { retryOnConnectionLoss } from "./_transfer_retry.ts";
 
 /** Options of {@link downloadOutputs}. */
 export interface DownloadOptions {
@@ -16,6 +17,13 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
   /** Called as bytes of the archive arrive, with the total so far. */
   readonly onProgress?: (bytes: number) => void;
+  /**
+   * How many more times each step (listing, each archive, verification) is run when the
+   * connection to the API server is lost, e.g. while it restarts. Files of a broken
+   * attempt are overwritten by the next one.
+   * @default 3
+   */
+  readonly retries?: number;
 }
 
 /** What {@link downloadOutputs} brought back. */
@@ -55,6 +63,9 @@ const DIGEST_SCRIPT = [
  * 4. checks each file against the listed size and, when `sha256sum` exists in the
  *    container, against its sha256 there. A difference throws, naming the file.
  *
+ * A step whose connection to the API server is lost (the API server restarting) is run
+ * again, up to `retries` times.
+ *
  * Memory use does not grow with file size: the socket is paused while the disk catches up.
  * A file that matched but was replaced by a link between the listing and the archive is
  * refused by the extractor, never followed.
@@ -81,8 +92,9 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
   signal?.throwIfAborted();
   const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
   const withSignal = signal === undefined ? {} : { signal };
+  const retry = { retries: options.retries ?? 3, signal };
 
-  const selection = selectOutputs(await list(target, workingDir, signal), options.globs);
+  const selection = selectOutputs(await retryOnConnectionLoss(() => list(target, workingDir, signal), retry), options.globs);
   const refused: RefusedEntry[] = [...selection.refused];
   const files: OutputFile[] = [];
   if (selection.files.length === 0) return { files, refused, bytes: 0, verified: "sha256" };
@@ -91,28 +103,30 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
   let received = 0;
   for (const batch of batchNames(selection.files.map((entry) => entry.name))) {
     const wanted = new Set(batch);
-    const archive = new PassThrough({ highWaterMark: 1024 * 1024 });
-    if (onProgress !== undefined) {
-      archive.on("data", (chunk: Buffer) => {
-        received += chunk.length;
-        onProgress(received);
-      });
-    }
-    const extracting = extractTar(archive, options.outputDir, { accept: (name) => wanted.has(name) });
-    let exec;
-    try {
-      exec = await execInPod(target, ["sh", "-c", ARCHIVE_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout: archive, ...withSignal });
-    } catch (error) {
-      archive.destroy();
-      await extracting.catch(() => undefined);
-      throw error;
-    }
-    if (exec.exitCode !== 0) {
-      archive.destroy();
-      await extracting.catch(() => undefined);
-      throw new Error(`Cannot download output files from "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
-    }
-    const extracted = await extracting;
+    const extracted = await retryOnConnectionLoss(async () => {
+      const archive = new PassThrough({ highWaterMark: 1024 * 1024 });
+      if (onProgress !== undefined) {
+        archive.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+          onProgress(received);
+        });
+      }
+      const extracting = extractTar(archive, options.outputDir, { accept: (name) => wanted.has(name) });
+      let exec;
+      try {
+        exec = await execInPod(target, ["sh", "-c", ARCHIVE_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout: archive, label: "tar -c", ...withSignal });
+      } catch (error) {
+        archive.destroy();
+        await extracting.catch(() => undefined);
+        throw error;
+      }
+      if (exec.exitCode !== 0) {
+        archive.destroy();
+        await extracting.catch(() => undefined);
+        throw new Error(`Cannot download output files from "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
+      }
+      return await extracting;
+    }, retry);
     files.push(...extracted.files);
     refused.push(...extracted.refused);
   }
@@ -128,7 +142,7 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
       throw new Error(`Output file "${entry.name}" arrived with ${file.size} bytes, ${entry.size} were listed in ${where}`);
     }
   }
-  const verified = await verifyDigests(target, workingDir, files.filter((file) => expected.has(file.name)), signal);
+  const verified = await retryOnConnectionLoss(() => verifyDigests(target, workingDir, files.filter((file) => expected.has(file.name)), signal), retry);
   return { files, refused, bytes: files.reduce((sum, file) => sum + file.size, 0), verified };
 }
 
@@ -136,7 +150,7 @@ async function list(target: ExecTarget, workingDir: string, signal: AbortSignal 
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", LIST_SCRIPT, "sh", workingDir], signal === undefined ? { stdout } : { stdout, signal });
+  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", LIST_SCRIPT, "sh", workingDir], { stdout, label: "the listing of the working directory", ...(signal === undefined ? {} : { signal }) });
   if (exitCode !== 0) {
     throw new Error(`Cannot list "${workingDir}" in container "${target.container}" of pod "${target.namespace}/${target.pod}": exit code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
   }
@@ -149,7 +163,7 @@ async function verifyDigests(target: ExecTarget, workingDir: string, files: read
     const stdout = new PassThrough();
     const chunks: Buffer[] = [];
     stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    const { exitCode, stderr } = await execInPod(target, ["sh", "-c", DIGEST_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], signal === undefined ? { stdout } : { stdout, signal });
+    const { exitCode, stderr } = await execInPod(target, ["sh", "-c", DIGEST_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout, label: "sha256sum", ...(signal === undefined ? {} : { signal }) });
     if (exitCode !== 0) throw new Error(`Cannot compute the sha256 of the output files in ${where}: exit code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
     const lines = Buffer.concat(chunks).toString("utf8").split("\n");
     if (lines[0] === "nohash") return "size";

@@ -33,6 +33,11 @@ export interface ExecOptions {
   /** Aborts the command: the connection is closed and the call rejects with the reason. */
   readonly signal?: AbortSignal;
   /**
+   * How the command is named in error messages.
+   * @default the command line, shortened
+   */
+  readonly label?: string;
+  /**
    * How many more times to try opening the connection when the API server refuses or
    * resets it, or answers 429 or 5xx (the command has not started then), with backoff.
    * @default 4
@@ -51,6 +56,36 @@ export interface ExecResult {
   readonly exitCode: number;
   /** Standard error, decoded as UTF-8, truncated to `maxStderrBytes`. */
   readonly stderr: string;
+}
+
+/**
+ * The connection to the API server failed: it could not be opened (after the retries), or
+ * it was lost before the command's exit status arrived. `started` tells whether the
+ * command may have run (the connection had been opened). Transfers catch it to retry.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { execInPod, ExecConnectionError } from "./exec.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * try {
+ *   await execInPod({ kubeConfig, namespace: "default", pod: "demo", container: "main" }, ["true"]);
+ * } catch (error) {
+ *   if (error instanceof ExecConnectionError && !error.started) console.log("nothing ran; try again later");
+ * }
+ * ```
+ */
+export class ExecConnectionError extends Error {
+  override readonly name = "ExecConnectionError";
+  /** True when the connection had been opened, so the command may have run. */
+  readonly started: boolean;
+
+  constructor(message: string, options: { readonly started: boolean; readonly cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.started = options.started;
+  }
 }
 
 /** Channel numbers of the `channel.k8s.io` protocols. */
@@ -122,7 +157,7 @@ export async function execInPod(
   signal?.throwIfAborted();
   const maxStderr = options.maxStderrBytes ?? 65536;
   const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
-  const what = `"${command.join(" ").slice(0, 200)}"`;
+  const what = options.label ?? `"${shorten(command.join(" "))}"`;
 
   const query = new URLSearchParams();
   for (const part of command) query.append("command", part);
@@ -189,7 +224,8 @@ export async function execInPod(
       const cause = unwrap(error);
       if (attempt >= attempts || !isTransient(cause)) {
         const tries = attempt > 1 ? ` (after ${attempt} attempts)` : "";
-        throw new Error(`Cannot exec ${what} in ${where}${tries}: ${describe(cause)}`, { cause });
+        const message = `Cannot exec ${what} in ${where}${tries}: ${describe(cause)}`;
+        throw isTransient(cause) ? new ExecConnectionError(message, { started: false, cause }) : new Error(message, { cause });
       }
       await sleep(Math.min(250 * 2 ** (attempt - 1), 4000), signal);
     }
@@ -220,11 +256,11 @@ export async function execInPod(
     const onAbort = (): void => finish(signal?.reason ?? new Error("Aborted"));
     signal?.addEventListener("abort", onAbort, { once: true });
 
-    ws.on("error", (error) => finish(new Error(`Exec ${what} in ${where} failed: ${error.message}`, { cause: error })));
+    ws.on("error", (error) => finish(new ExecConnectionError(`Exec ${what} in ${where} failed: ${error.message}`, { started: true, cause: error })));
     ws.on("close", (code, reason) => {
       if (settled || statusSeen) return;
       const text = reason.toString("utf8");
-      finish(new Error(`Exec ${what} in ${where} lost its connection before the exit status arrived (close code ${code}${text ? `: ${text}` : ""})`));
+      finish(new ExecConnectionError(`Exec ${what} in ${where} lost its connection before the exit status arrived (close code ${code}${text ? `: ${text}` : ""})`, { started: true }));
     });
     // Every stdout and stderr frame precedes the status on the socket: once it is here,
     // the output is complete.
@@ -255,14 +291,17 @@ export async function execInPod(
       return;
     }
     if (ws.readyState === CLOSED) {
-      finish(new Error(`Exec ${what} in ${where} lost its connection before the exit status arrived`));
+      finish(new ExecConnectionError(`Exec ${what} in ${where} lost its connection before the exit status arrived`, { started: true }));
       return;
     }
 
     if (stdin !== undefined) {
       sendStdin(ws, stdin).catch((error: unknown) => {
         // The command may have exited before reading all of its input: its status tells.
-        if (!statusSeen) finish(new Error(`Cannot stream standard input to ${what} in ${where}: ${describe(error)}`, { cause: error }));
+        if (statusSeen) return;
+        // A failing source is the caller's error; a closed socket is the connection's.
+        if (ws.readyState === OPEN) finish(error);
+        else finish(new ExecConnectionError(`Cannot stream standard input to ${what} in ${where}: ${describe(error)}`, { started: true, cause: error }));
       });
     }
   });
@@ -349,6 +388,12 @@ function flushed(stream: Writable): Promise<void> {
       resolve();
     });
   });
+}
+
+/** One line, at most 80 characters: commands are often multi-line scripts. */
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
+import { copyFile, lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
@@ -28,7 +28,7 @@ export interface ExtractTarResult {
 
 const LINK_TYPES: Readonly<Record<string, string>> = {
   symlink: "symbolic links are never created",
-  link: "hard links are never created",
+  link: "hard links are never created (only a link to a file written earlier from the same archive is copied)",
   fifo: "FIFOs are never created",
   "character-device": "device nodes are never created",
   "block-device": "device nodes are never created",
@@ -45,7 +45,9 @@ class Refusal extends Error {}
  *
  * - names that are absolute, contain a `..` segment, a backslash, a drive letter or a NUL
  *   are refused;
- * - symbolic links, hard links, FIFOs and device nodes are never created: they are refused;
+ * - symbolic links, hard links, FIFOs and device nodes are never created: they are refused,
+ *   except that a hard link to a regular file written earlier from the same archive (how
+ *   tar stores a second name of one file) is written as a copy of that file;
  * - directories are created one component at a time with `mkdir`, and a component that
  *   already exists as a symbolic link or a non-directory refuses the entry;
  * - each file is written to a fresh temporary name opened with `O_EXCL | O_NOFOLLOW`, then
@@ -102,6 +104,20 @@ export async function extractTar(
         if (type === "directory") {
           await ensureDirs(root, check.segments, knownDirs);
           continue;
+        }
+        if (type === "link" && header.linkname) {
+          // A hard link to a file this archive already wrote is another name for the same
+          // bytes (tar stores a file's second name this way): write a copy, never a link.
+          const original = checkRelativeName(header.linkname);
+          const first = original.ok ? files.find((f) => f.name === original.name) : undefined;
+          if (first !== undefined && accept(name) && !written.has(name)) {
+            const parent = await ensureDirs(root, check.segments.slice(0, -1), knownDirs);
+            const target = join(parent, check.segments[check.segments.length - 1] as string);
+            await copyInto(first.path, parent, target);
+            written.add(name);
+            files.push({ name, path: target, size: first.size, sha256: first.sha256 });
+            continue;
+          }
         }
         if (type !== "file" && type !== "contiguous-file") {
           const why = LINK_TYPES[type] ?? `entries of type "${type}" are not supported`;
@@ -196,6 +212,22 @@ async function ensureDirs(root: string, segments: readonly string[], known: Set<
     known.add(current);
   }
   return current;
+}
+
+/** Copies a file this extraction wrote to `target`, through a fresh temporary name. */
+async function copyInto(source: string, dir: string, target: string): Promise<void> {
+  const partial = join(dir, `.podkit-partial-${randomUUID()}`);
+  try {
+    await copyFile(source, partial, constants.COPYFILE_EXCL);
+    await rename(partial, target);
+  } catch (error) {
+    await unlink(partial).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && CONFLICT_CODES.has(code)) {
+      throw new Refusal(`cannot replace what already exists at that path (${code})`);
+    }
+    throw error;
+  }
 }
 
 async function writeFile(

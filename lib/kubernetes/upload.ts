@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import type { InputFile } from "../description.ts";
 import { execInPod, touchMarker, type ExecTarget } from "./exec.ts";
 import { packInputs, prepareInputs, type PackedFile } from "./_transfer_pack.ts";
+import { retryOnConnectionLoss } from "./_transfer_retry.ts";
 
 /** Options of {@link uploadInputs}. */
 export interface UploadOptions {
@@ -17,6 +18,13 @@ export interface UploadOptions {
   readonly signal?: AbortSignal;
   /** Called as content bytes are sent, with the total of all files. */
   readonly onProgress?: (bytes: number, totalBytes?: number) => void;
+  /**
+   * How many more times each step (send, verify, marker) is run when the connection to
+   * the API server is lost, e.g. while it restarts. Sending again is safe: the archive
+   * is re-read from its sources and overwrites what a broken attempt left.
+   * @default 3
+   */
+  readonly retries?: number;
 }
 
 /** What {@link uploadInputs} placed in the container. */
@@ -65,6 +73,8 @@ const VERIFY_SCRIPT = [
  *   directories of nested names; then each file's size and, when `sha256sum` exists there,
  *   its sha256 are compared with what was sent. A difference throws, naming the file.
  * - Then the `marker` is created, if given.
+ * - A step whose connection to the API server is lost (the API server restarting) is run
+ *   again, up to `retries` times.
  *
  * Throws a `TypeError` for a bad name (absolute, `..`, backslash, line break, reserved
  * `.podkit-` prefix, duplicate), and an `Error` when a file cannot be read, `tar` fails,
@@ -102,27 +112,30 @@ export async function uploadInputs(target: ExecTarget, options: UploadOptions): 
     let packed: PackedFile[] = [];
     let verified: UploadResult["verified"] = "sha256";
     if (inputs.length > 0) {
-      onProgress?.(0, totalBytes);
-      const { stream, done } = packInputs(inputs, onProgress === undefined ? {} : { onBytes: (bytes) => onProgress(bytes, totalBytes) });
-      // streamx streams are async iterable at run time; their typings do not say so.
-      const stdin = stream as unknown as AsyncIterable<Uint8Array>;
-      let exec;
-      try {
-        exec = await execInPod(target, ["sh", "-c", EXTRACT_SCRIPT, "sh", workingDir], signal === undefined ? { stdin } : { stdin, signal });
-      } catch (error) {
-        stream.destroy();
-        throw error;
-      }
-      if (exec.exitCode !== 0) {
-        stream.destroy();
-        throw new Error(`Cannot upload input files into "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
-      }
-      packed = await done;
-      verified = await verify(target, workingDir, packed, signal);
+      const retry = { retries: options.retries ?? 3, signal };
+      packed = await retryOnConnectionLoss(async () => {
+        onProgress?.(0, totalBytes);
+        const { stream, done } = packInputs(inputs, onProgress === undefined ? {} : { onBytes: (bytes) => onProgress(bytes, totalBytes) });
+        // streamx streams are async iterable at run time; their typings do not say so.
+        const stdin = stream as unknown as AsyncIterable<Uint8Array>;
+        let exec;
+        try {
+          exec = await execInPod(target, ["sh", "-c", EXTRACT_SCRIPT, "sh", workingDir], { stdin, label: "tar -x", ...(signal === undefined ? {} : { signal }) });
+        } catch (error) {
+          stream.destroy();
+          throw error;
+        }
+        if (exec.exitCode !== 0) {
+          stream.destroy();
+          throw new Error(`Cannot upload input files into "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
+        }
+        return await done;
+      }, retry);
+      verified = await retryOnConnectionLoss(() => verify(target, workingDir, packed, signal), retry);
     }
     if (options.marker !== undefined) {
       const marker = options.marker.startsWith("/") ? options.marker : `${workingDir.replace(/\/+$/, "")}/${options.marker}`;
-      await touchMarker(target, marker, signal === undefined ? {} : { signal });
+      await retryOnConnectionLoss(() => touchMarker(target, marker, signal === undefined ? {} : { signal }), { retries: options.retries ?? 3, signal });
     }
     return {
       files: packed.map((file) => Object.freeze({ ...file })),
@@ -141,7 +154,7 @@ async function verify(target: ExecTarget, workingDir: string, files: readonly Pa
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", VERIFY_SCRIPT, "sh", workingDir], signal === undefined ? { stdin, stdout } : { stdin, stdout, signal });
+  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", VERIFY_SCRIPT, "sh", workingDir], { stdin, stdout, label: "the check of the uploaded files", ...(signal === undefined ? {} : { signal }) });
   if (exitCode !== 0) {
     throw new Error(`Cannot verify the input files in "${workingDir}" in ${where}: the check exited with code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
   }

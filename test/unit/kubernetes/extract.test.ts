@@ -152,6 +152,22 @@ describe("extractTar()", () => {
     expect(refused).toEqual([{ name: "predir/x.txt", type: "file", reason: expect.stringMatching(/symbolic link/) }]);
   });
 
+  it("writes a hard link to a file of the same archive as a copy, never as a link", async () => {
+    const tarball = await archive([
+      { name: "first.txt", content: "shared bytes" },
+      { name: "second.txt", type: "link", linkname: "first.txt" },
+      { name: "third.txt", type: "link", linkname: "not-in-archive.txt" },
+    ]);
+    const { files, refused } = await extractTar(Readable.from([tarball]), out);
+    expect(files.map((f) => [f.name, f.size, f.sha256])).toEqual([
+      ["first.txt", 12, sha256("shared bytes")],
+      ["second.txt", 12, sha256("shared bytes")],
+    ]);
+    expect((await lstat(join(out, "second.txt"))).nlink).toBe(1);
+    expect(await readFile(join(out, "second.txt"), "utf8")).toBe("shared bytes");
+    expect(refused).toEqual([{ name: "third.txt", type: "link", reason: expect.stringMatching(/hard links/) }]);
+  });
+
   it("keeps the first of two entries with the same name", async () => {
     const tarball = await archive([
       { name: "twice.txt", content: "first" },
