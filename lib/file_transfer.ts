@@ -43,7 +43,23 @@ function transferContainer(name: string, script: string, description: PodDescrip
     volumeMounts: [mount],
     ...(fileSidecar.resources === undefined ? {} : { resources: fileSidecar.resources }),
   };
-  return resolveWorkingDir(mergeDefaults(base, fileSidecar.defaultSpec ?? description.defaults), description.workingDir);
+  const merged = resolveWorkingDir(mergeDefaults(base, fileSidecar.defaultSpec ?? description.defaults), description.workingDir);
+  return runAsNonRootUser(merged, description);
+}
+
+/** The `nobody` user: BusyBox images run as root unless told otherwise. */
+const FILE_TRANSFER_USER = 65534;
+
+// Under the restricted Pod Security Standard the defaults say runAsNonRoot; an image that
+// runs as root (BusyBox does) would then be refused by the kubelet. Give the transfer
+// containers an unprivileged user unless a user is named already. The working directory
+// is an emptyDir, writable by every user.
+function runAsNonRootUser(container: V1Container, description: PodDescription): V1Container {
+  const own = container.securityContext;
+  const pod = description.spec.securityContext;
+  const nonRoot = own?.runAsNonRoot ?? pod?.runAsNonRoot;
+  if (nonRoot !== true || own?.runAsUser !== undefined || pod?.runAsUser !== undefined) return container;
+  return { ...container, securityContext: { ...own, runAsUser: FILE_TRANSFER_USER } };
 }
 
 /**

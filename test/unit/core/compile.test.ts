@@ -92,14 +92,14 @@ describe("compile()", () => {
   test("applies the defaults to user containers, user init containers and the file-transfer containers", () => {
     const spec = base
       .initContainer({ name: "prep", image: "busybox" })
-      .defaults({ securityContext: { runAsNonRoot: true }, env: [{ name: "TZ", value: "UTC" }] })
+      .defaults({ securityContext: { readOnlyRootFilesystem: true }, env: [{ name: "TZ", value: "UTC" }] })
       .inputFile("a", "a")
       .outputFiles("b")
       .compile().manifest.spec;
     const all = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
     expect(all.map((c) => c.name)).toEqual(["podkit-init", "prep", "main", "podkit-outputs"]);
     for (const c of all) {
-      expect(c.securityContext).toEqual({ runAsNonRoot: true });
+      expect(c.securityContext).toEqual({ readOnlyRootFilesystem: true });
       expect(c.env).toContainEqual({ name: "TZ", value: "UTC" });
     }
   });
@@ -136,6 +136,15 @@ describe("compile()", () => {
     expect(main?.workingDir).toBe("/w");
     expect(manifest.spec?.volumes?.[0]).toEqual({ name: "host", hostPath: { path: "/w" } });
     expect(manifest.metadata?.annotations).toEqual({ note: "{{workingDir}}" });
+  });
+
+  test("runs the file-transfer containers as nobody when the defaults demand a non-root user and name none", () => {
+    const spec = base.defaults({ securityContext: { runAsNonRoot: true } }).inputFile("a", "a").outputFiles("b").compile().manifest.spec;
+    expect(spec?.initContainers?.[0]?.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534 });
+    expect(spec?.containers[1]?.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534 });
+    expect(spec?.containers[0]?.securityContext).toEqual({ runAsNonRoot: true });
+    const named = base.spec({ securityContext: { runAsNonRoot: true, runAsUser: 1000 } }).outputFiles("b").compile().manifest.spec;
+    expect(named?.containers[1]?.securityContext).toBeUndefined();
   });
 
   test("resolves {{workingDir}} in the defaults given to the file-transfer containers", () => {
