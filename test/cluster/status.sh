@@ -17,7 +17,18 @@ main() {
       down=1
     fi
   done
-  echo "total RSS of the components: $((total / 1024)) MiB (containers not included)"
+  echo "total RSS of the components: $((total / 1024)) MiB"
+  local shims=0 n=0 p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/exe" 2>/dev/null)" = /usr/bin/containerd-shim-runc-v2 ] || continue
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " || continue
+    shims=$((shims + $(awk '/^VmRSS/ {print $2}' "$p/status" 2>/dev/null || echo 0)))
+    n=$((n + 1))
+  done
+  echo "containerd shims: $n, $((shims / 1024)) MiB RSS"
+  if [ -r /sys/fs/cgroup/memory/kubepods/memory.usage_in_bytes ]; then
+    echo "pods (cgroup kubepods): $(($(cat /sys/fs/cgroup/memory/kubepods/memory.usage_in_bytes) / 1048576)) MiB incl. page cache"
+  fi
   if [ $down = 0 ]; then
     echo
     kubectl_admin get nodes -o wide 2>&1 || true
