@@ -79,7 +79,7 @@ async function checkApiServer(kubeconfig: string, howToStart: string, teardown: 
     console.log(`integration tests: Kubernetes ${version.gitVersion} at ${server} (kubeconfig "${kubeconfig}")`);
   } catch (cause) {
     await teardown();
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = describeError(cause);
     throw new Error(
       `Cannot run the integration tests: the Kubernetes API server at ${server} (kubeconfig "${kubeconfig}") does not answer: ${why}; ${howToStart}`,
       { cause },
@@ -108,6 +108,15 @@ async function startK3s(howToStart: string): Promise<{ kubeconfig: string; teard
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** "fetch failed" alone says little: append the causes (e.g. "connect ECONNREFUSED ..."). */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e !== undefined && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(": ");
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
