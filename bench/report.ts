@@ -79,13 +79,17 @@ export function headlineRatios(result: SuiteResult, scenarios: readonly Scenario
   return out;
 }
 
+function firstLine(s: string): string {
+  return s.split("\n")[0] ?? s;
+}
+
 /** Every problem of a podkit measurement, `scenario / case: problem`. */
 export function podkitProblems(result: SuiteResult, scenarios: readonly Scenario[]): string[] {
   const out: string[] = [];
   for (const m of result.measurements) {
     if (m.contender !== "podkit") continue;
     const s = scenarios.find((x) => x.id === m.case.scenario);
-    for (const p of s?.problems(m) ?? []) out.push(`${m.case.scenario} / ${caseLabel(m.case)}: ${p}`);
+    for (const p of s?.problems(m) ?? []) out.push(`${m.case.scenario} / ${caseLabel(m.case)}: ${firstLine(p)}`);
   }
   return out;
 }
@@ -237,7 +241,7 @@ export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario
         .filter((x) => x.case.scenario === s.id)
         .flatMap((x) => [
           ...(x.observation?.notes ?? []).map((n) => `${contenderLabel(s, x.contender)}: ${n}`),
-          ...(x.ok ? [] : [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: ${x.error ?? "failed"}`]),
+          ...(x.ok ? [] : [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: ${firstLine(x.error ?? "failed")}`]),
         ]),
     );
     if (notes.size > 0) out.push(...[...notes].map((n) => `- ${n}`), "");

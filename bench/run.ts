@@ -106,8 +106,10 @@ function runChild(task: Task, timeoutMs: number): Promise<Measurement> {
   });
 }
 
+/** Deletes the namespace's pods; makes sure the namespace exists for the next measurement. */
 async function cleanup(target: ClusterTarget): Promise<void> {
   await deletePods(target, NAMESPACE).catch((e: unknown) => log(`cleanup: ${String(e)}`));
+  await ensureNamespace(target, NAMESPACE).catch((e: unknown) => log(`cleanup: ${String(e)}`));
 }
 
 function emit(result: SuiteResult, write: boolean): void {
@@ -163,7 +165,6 @@ async function main(): Promise<number> {
   const scratchRoot = join(root, "scratch", suiteId);
   log(`podkit bench ${mode}: ${runs} run(s), namespace "${NAMESPACE}", kubeconfig ${target.kubeconfig}, kubectl ${target.kubectl}`);
 
-  await ensureNamespace(target, NAMESPACE);
   await cleanup(target);
   const [machine, cluster] = [machineInfo(), await clusterInfo(target)];
   const watcher = new PodWatcher(target.kubeconfig, NAMESPACE);

@@ -24,7 +24,14 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
   const base = pod()
     .namespace(task.namespace)
     .labels(task.labels)
-    .container({ name: CONTAINER, image: w.image, imagePullPolicy: PULL_POLICY, command: [...w.command] });
+    .container({
+      name: CONTAINER,
+      image: w.image,
+      imagePullPolicy: PULL_POLICY,
+      command: [...w.command],
+      // Input files land in, and output files are taken from, the working directory.
+      ...(c.scenario === "files" ? { workingDir: "{{workingDir}}" } : {}),
+    });
   switch (c.scenario) {
     case "overhead": {
       const calledAt = now();
