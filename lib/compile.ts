@@ -92,5 +92,6 @@ export function compile(description: PodDescription): CompiledPod {
     manifest: frozenManifest,
     plan,
     describe: () => describePlan(plan),
+    toString: () => describePlan(plan),
   });
 }

@@ -195,6 +195,22 @@ function checkContainer(
   checkMounts(container.volumeMounts, `${path}.volumeMounts`, description, volumes, issues);
   checkUniqueKeys(container.env, "name", `${path}.env`, "environment variable", issues);
   checkUniqueKeys(container.ports, "containerPort", `${path}.ports`, "container port", issues);
+  const ports: unknown = container.ports;
+  const portList: readonly unknown[] = Array.isArray(ports) ? ports : [];
+  portList.forEach((port, j) => {
+    const portName = isPlainObject(port) ? port["name"] : undefined;
+    if (typeof portName === "string" && !isServiceName(portName)) {
+      issues.push({
+        path: `${path}.ports[${j}].name`,
+        message: `Invalid port name "${portName}": use at most 15 lower-case letters, digits and single "-", with at least one letter`,
+      });
+    }
+  });
+}
+
+/** An IANA service name, as Kubernetes requires of port names. */
+function isServiceName(name: string): boolean {
+  return name.length <= 15 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) && /[a-z]/.test(name) && !name.includes("--");
 }
 
 function checkMounts(

@@ -113,6 +113,11 @@ describe("describe()", () => {
     );
   });
 
+  test("is also what the compiled pod prints as a string", () => {
+    const compiled = pod().container({ name: "main", image: "busybox" }).compile();
+    expect(String(compiled)).toBe(compiled.describe());
+  });
+
   test("names a generated pod by its prefix and says when the pod is kept", () => {
     const text = pod().container({ name: "main", image: "busybox" }).delete(false).compile().describe();
     expect(text.split("\n")[0]).toBe('Run a pod named "main-…" in namespace "default":');

@@ -294,6 +294,11 @@ const cases: readonly Case[] = [
     path: "spec.containers[0].ports[0].containerPort",
     message: /Expected a number/,
   },
+  {
+    name: "a port name over 15 characters",
+    build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 80, name: "http-frontend-main" }] }),
+    path: "spec.containers[0].ports[0].name",
+  },
   { name: "a run id with a slash", build: () => ok.runId("a/b"), path: "runId" },
   { name: "a run id over 63 characters", build: () => ok.runId("r".repeat(64)), path: "runId" },
   { name: "an empty run id", build: () => ok.runId(""), path: "runId" },
