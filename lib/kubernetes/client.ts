@@ -48,11 +48,14 @@ export class KubernetesClient {
   /** Deletes a pod; a pod already gone is not an error. Returns false when it was gone. */
   async deletePod(namespace: string, name: string, options: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<boolean> {
     try {
+      // Everything in the body: the API server ignores query parameters when a body is sent.
       await this.core.deleteNamespacedPod({
         namespace,
         name,
-        ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
-        ...(options.uid === undefined ? {} : { body: { preconditions: { uid: options.uid } } }),
+        body: {
+          ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+          ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
+        },
       });
       return true;
     } catch (error) {

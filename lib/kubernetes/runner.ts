@@ -608,7 +608,8 @@ class Execution {
       const finished = observePod(this.#currentPod(), this.#layout).userDone;
       const mustDelete = this.#plan.delete || UNFINISHED.has(failure.reason) || !finished;
       if (mustDelete && failure.reason !== "DeletedExternally") {
-        await this.#deletePod(aborted ? 0 : undefined).catch(() => undefined);
+        // A pod that could not finish is stopped at once; one that ended has nothing to stop.
+        await this.#deletePod(aborted || UNFINISHED.has(failure.reason) ? 0 : undefined).catch(() => undefined);
       }
     }
     this.#vars = collectOutputValues(
@@ -620,7 +621,7 @@ class Execution {
 
   async #runError(failure: StepFailure, result: RunResult | undefined): Promise<PodRunError> {
     const events = result?.events ?? this.#events;
-    const eventText = events.length > 0 && failure.reason !== "ContainerFailed" ? `\n--- pod events ---\n${formatEvents(events)}` : "";
+    const eventText = events.length > 0 && failure.reason !== "ContainerFailed" && failure.reason !== "Aborted" ? `\n--- pod events ---\n${formatEvents(events)}` : "";
     const pod = this.#pod;
     return new PodRunError(`${failure.message}${eventText}`, {
       reason: failure.reason,
