@@ -43,7 +43,7 @@ export function phaseOf(event: ProgressEvent): string {
     case "create":
       return "creating";
     case "waitScheduled":
-      return "scheduling";
+      return /pull/i.test(event.message) ? "pulling" : "scheduling";
     case "waitRunning":
       return /pull/i.test(event.message) ? "pulling" : "starting";
     case "uploadInputs":
