@@ -46,6 +46,19 @@ missing() {
   return 1
 }
 
+# quiet COMMAND... runs a go command without its long list of module downloads, but shows
+# everything when it fails.
+quiet() {
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  if [ $rc != 0 ]; then
+    echo "$out" >&2
+    echo "binaries: failed: $*" >&2
+    exit $rc
+  fi
+  [ -z "$out" ] || grep -v '^go: \(downloading\|added\|upgraded\|finding\)' <<<"$out" || true
+}
+
 # gobuild NAME PACKAGE [FLAGS...] builds one binary beside its final name and renames it,
 # so an interrupted build never leaves a half-written binary that looks cached.
 gobuild() {
@@ -70,11 +83,8 @@ build_kubernetes() {
       go mod edit -replace "$m=$m@$staging_version"
     done
   echo "binaries: $(grep -c '=> k8s.io' go.mod) staging modules pinned to $staging_version"
-  # -x-free quiet fetch: the module download list is long and says nothing useful.
-  go get "k8s.io/kubernetes@$KUBE_VERSION" 2>&1 | grep -v '^go: \(downloading\|added\|upgraded\)' || true
-  for p in "${kube[@]}"; do
-    go get "k8s.io/kubernetes/cmd/$p@$KUBE_VERSION" 2>&1 | grep -v '^go: \(downloading\|added\|upgraded\)' || true
-  done
+  quiet go get "k8s.io/kubernetes@$KUBE_VERSION"
+  for p in "${kube[@]}"; do quiet go get "k8s.io/kubernetes/cmd/$p@$KUBE_VERSION"; done
   local minor ld="-s -w"
   minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
   # Without these the binaries report v0.0.0, which kubectl and the kubelet warn about.
@@ -93,8 +103,7 @@ build_etcd() {
   mkdir -p "$emod"
   cd "$emod"
   [ -f go.mod ] || go mod init podkit.local/etcd-build >/dev/null 2>&1
-  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" 2>&1 |
-    grep -v '^go: \(downloading\|added\|upgraded\)' || true
+  quiet go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION"
   gobuild etcd go.etcd.io/etcd/server/v3 -ldflags "-s -w"
   gobuild etcdctl go.etcd.io/etcd/etcdctl/v3 -ldflags "-s -w"
 }
@@ -106,7 +115,7 @@ build_crictl() {
   mkdir -p "$cmod"
   cd "$cmod"
   [ -f go.mod ] || go mod init podkit.local/cri-tools-build >/dev/null 2>&1
-  go get "sigs.k8s.io/cri-tools@$CRI_TOOLS_VERSION" 2>&1 | grep -v '^go: \(downloading\|added\|upgraded\)' || true
+  quiet go get "sigs.k8s.io/cri-tools@$CRI_TOOLS_VERSION"
   gobuild crictl sigs.k8s.io/cri-tools/cmd/crictl \
     -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS_VERSION"
 }
