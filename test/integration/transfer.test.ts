@@ -325,8 +325,10 @@ describe("large files", () => {
       expect(figures.upVerified).toBe("sha256");
       expect(figures.downVerified).toBe("sha256");
       expect(sha256(await readFile(figures.down.path))).toBe(digest);
-      // The file is 200 MB; the transfers may add a few buffers, never the file.
-      expect(mb(figures.peakKb - figures.baseKb)).toBeLessThan(64);
+      // The file is 200 MB; the transfers add buffers, never the file. What they add is
+      // mostly garbage Buffers awaiting collection: V8 collects after about 64 MB of
+      // external allocations, whatever the file size.
+      expect(mb(figures.peakKb - figures.baseKb)).toBeLessThan(100);
       await sh(`rm -rf ${WORK}/big`);
     },
     300_000,

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execInPod, touchMarker, type ExecTarget } from "../../../lib/kubernetes/exec.ts";
+import { ExecConnectionError, execInPod, touchMarker, type ExecTarget } from "../../../lib/kubernetes/exec.ts";
 
 // A fake API server speaking the exec half of the channel.k8s.io protocols, so the
 // client side (framing, stdin close, backpressure, status) is specified without a cluster.
@@ -125,7 +125,10 @@ describe("execInPod()", () => {
   });
 
   it("rejects when the connection ends before the exit status", async () => {
-    await expect(execInPod(target, ["drop"])).rejects.toThrow(/lost its connection before the exit status/);
+    const error = await execInPod(target, ["drop"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExecConnectionError);
+    expect((error as ExecConnectionError).started).toBe(true);
+    expect((error as Error).message).toMatch(/lost its connection before the exit status/);
   });
 
   it("holds the socket while standard output is slow, and loses nothing", async () => {
@@ -173,7 +176,9 @@ describe("execInPod()", () => {
       currentContext: "gone",
     });
     const started = Date.now();
-    await expect(execInPod({ ...target, kubeConfig: closed }, ["sh"], { connectRetries: 2 })).rejects.toThrow(/after 3 attempts\): connect ECONNREFUSED/);
+    const error = await execInPod({ ...target, kubeConfig: closed }, ["sh"], { connectRetries: 2 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/after 3 attempts\): connect ECONNREFUSED/);
+    expect(error).toMatchObject({ name: "ExecConnectionError", started: false });
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
   });
 
@@ -185,5 +190,58 @@ describe("execInPod()", () => {
 describe("touchMarker()", () => {
   it("resolves when the shell succeeds", async () => {
     await expect(touchMarker(target, "/podkit/work/.podkit-ready")).resolves.toBeUndefined();
+  });
+});
+
+describe("retryOnConnectionLoss()", () => {
+  it("runs a step again after a lost connection, and not after any other error", async () => {
+    const { retryOnConnectionLoss } = await import("../../../lib/kubernetes/_transfer_retry.ts");
+    const { ExecConnectionError } = await import("../../../lib/kubernetes/exec.ts");
+    let calls = 0;
+    const value = await retryOnConnectionLoss(
+      async (attempt) => {
+        calls++;
+        if (attempt < 3) throw new ExecConnectionError("lost", { started: true });
+        return "done";
+      },
+      { retries: 3, baseDelayMs: 1 },
+    );
+    expect([value, calls]).toEqual(["done", 3]);
+
+    calls = 0;
+    await expect(
+      retryOnConnectionLoss(
+        async () => {
+          calls++;
+          throw new Error("tar exited with code 2");
+        },
+        { retries: 3, baseDelayMs: 1 },
+      ),
+    ).rejects.toThrow("tar exited");
+    expect(calls).toBe(1);
+
+    await expect(
+      retryOnConnectionLoss(
+        async () => {
+          throw new ExecConnectionError("still lost", { started: false });
+        },
+        { retries: 2, baseDelayMs: 1 },
+      ),
+    ).rejects.toBeInstanceOf(ExecConnectionError);
+  });
+
+  it("stops waiting when aborted", async () => {
+    const { retryOnConnectionLoss } = await import("../../../lib/kubernetes/_transfer_retry.ts");
+    const { ExecConnectionError } = await import("../../../lib/kubernetes/exec.ts");
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("enough")), 20);
+    await expect(
+      retryOnConnectionLoss(
+        async () => {
+          throw new ExecConnectionError("lost", { started: true });
+        },
+        { retries: 5, baseDelayMs: 5_000, signal: controller.signal },
+      ),
+    ).rejects.toThrow("enough");
   });
 });
