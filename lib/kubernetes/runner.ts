@@ -529,7 +529,7 @@ class Execution {
     if (this.#following.length > 0) this.#startFollowers();
     if (snapshot?.pod === undefined || this.#finished) return;
     const observation = observePod(snapshot.pod, this.#layout);
-    if (observation.waitingFor !== undefined && observation.waitingFor !== this.#lastWaitingFor && !observation.userStarted) {
+    if (observation.scheduled && observation.waitingFor !== undefined && observation.waitingFor !== this.#lastWaitingFor && !observation.userStarted) {
       this.#lastWaitingFor = observation.waitingFor;
       const message = match(observation.waitingFor)
         .with("ContainerCreating", () => "Pulling images and creating containers")
@@ -648,7 +648,9 @@ class Execution {
     }
     if (this.#podName === undefined) return;
     this.#deleting = true;
-    const backoff = new Backoff({ initialMs: 250, maxMs: 2000 });
+    // Leaving a pod behind is the one thing a run must not do: keep trying through a
+    // restart of the API server (about half a minute) before giving up.
+    const backoff = new Backoff({ initialMs: 250, maxMs: 5000 });
     for (let attempt = 1; ; attempt += 1) {
       try {
         await client.deletePod(this.#namespace, this.#podName, {
@@ -658,7 +660,7 @@ class Execution {
         this.#deleted = true;
         return;
       } catch (error) {
-        if (attempt >= 4) throw new StepFailure("ApiError", "delete", `Cannot delete ${this.#where}: ${apiMessage(error)}`, { cause: error });
+        if (attempt >= 10) throw new StepFailure("ApiError", "delete", `Cannot delete ${this.#where}: ${apiMessage(error)}`, { cause: error });
         await backoff.wait();
       }
     }

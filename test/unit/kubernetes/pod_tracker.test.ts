@@ -1,0 +1,105 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { LogCollector } from "../../../lib/kubernetes/log_collector.ts";
+import { PodTracker } from "../../../lib/kubernetes/pod_tracker.ts";
+import type { PodWatchEvent } from "../../../lib/kubernetes/watch.ts";
+
+/** A watch whose events the test pushes by hand. */
+function manualWatch(): { events: AsyncIterable<PodWatchEvent>; push(event: PodWatchEvent): void; end(): void } {
+  const queue: PodWatchEvent[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  return {
+    events: {
+      async *[Symbol.asyncIterator]() {
+        while (true) {
+          const next = queue.shift();
+          if (next !== undefined) yield next;
+          else if (ended) return;
+          else await new Promise<void>((r) => (wake = r));
+        }
+      },
+    },
+    push(event) {
+      queue.push(event);
+      wake?.();
+    },
+    end() {
+      ended = true;
+      wake?.();
+    },
+  };
+}
+
+const phase = (p: string): V1Pod => ({ metadata: { name: "p" }, status: { phase: p } });
+
+describe("PodTracker", () => {
+  it("resolves a wait when a watch event satisfies it, without polling", async () => {
+    const watch = manualWatch();
+    const tracker = new PodTracker(watch.events, phase("Pending"));
+    const waiting = tracker.until((s) => (s.pod?.status?.phase === "Running" ? "up" : undefined), { signal: new AbortController().signal });
+    watch.push({ type: "pod", pod: phase("Pending") });
+    watch.push({ type: "pod", pod: phase("Running") });
+    expect(await waiting).toEqual({ kind: "value", value: "up" });
+    watch.end();
+    await tracker.closed;
+  });
+
+  it("ends a wait at its deadline with the latest snapshot", async () => {
+    const watch = manualWatch();
+    const tracker = new PodTracker(watch.events, phase("Pending"));
+    const outcome = await tracker.until(() => undefined, { signal: new AbortController().signal, deadline: Date.now() + 20 });
+    expect(outcome.kind).toBe("deadline");
+    watch.end();
+  });
+
+  it("rejects a wait with what the check throws, and with the abort reason", async () => {
+    const watch = manualWatch();
+    const tracker = new PodTracker(watch.events);
+    const failing = tracker.until(
+      (s) => {
+        if (s.deleted) throw new Error("gone");
+        return undefined;
+      },
+      { signal: new AbortController().signal },
+    );
+    watch.push({ type: "deleted" });
+    await expect(failing).rejects.toThrow("gone");
+
+    const controller = new AbortController();
+    const aborted = tracker.until(() => undefined, { signal: controller.signal });
+    controller.abort(new Error("stop"));
+    await expect(aborted).rejects.toThrow("stop");
+  });
+});
+
+describe("LogCollector", () => {
+  it("gives every iterator every line from the first, and ends them when closed", async () => {
+    const logs = new LogCollector();
+    logs.add({ container: "a", line: "1", timestamp: "t" });
+    const early = (async () => {
+      const seen: string[] = [];
+      for await (const l of logs) seen.push(l.line);
+      return seen;
+    })();
+    logs.add({ container: "a", line: "2", timestamp: "t" });
+    await new Promise((r) => setTimeout(r, 5));
+    logs.add({ container: "b", line: "3", timestamp: "t" });
+    logs.close();
+    const late: string[] = [];
+    for await (const l of logs) late.push(l.line);
+    expect(await early).toEqual(["1", "2", "3"]);
+    expect(late).toEqual(["1", "2", "3"]);
+    expect(logs.tail(2)).toEqual(["a: 2", "b: 3"]);
+  });
+
+  it("keeps collecting when the callback throws, and remembers the first error", () => {
+    const logs = new LogCollector(() => {
+      throw new Error("callback failed");
+    });
+    logs.add({ container: "a", line: "1", timestamp: "t" });
+    logs.add({ container: "a", line: "2", timestamp: "t" });
+    expect(logs.lines).toHaveLength(2);
+    expect((logs.callbackError as Error).message).toBe("callback failed");
+  });
+});
