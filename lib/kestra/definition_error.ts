@@ -17,6 +17,7 @@ import type { ValidationIssue } from "../errors.ts";
  * ```
  */
 export class PodDefinitionError extends Error {
+  /** Always `"PodDefinitionError"`. */
   override readonly name = "PodDefinitionError";
   /** Every problem found, in document order. */
   readonly issues: readonly ValidationIssue[];

@@ -6,7 +6,15 @@ import { PodDefinitionError } from "./definition_error.ts";
 import type { InputValue } from "./inputs.ts";
 import { readPodDocument, type PodDocument, type PodDocumentFile } from "./pod_document.ts";
 
-/** Options of {@link fromSpec}. */
+/**
+ * Options of {@link fromSpec}.
+ *
+ * @example
+ * ```ts
+ * import type { FromSpecOptions } from "podkit";
+ * const options: FromSpecOptions = { inputs: { greeting: "hi" }, documentDir: "./jobs" };
+ * ```
+ */
 export interface FromSpecOptions {
   /** Values of the inputs `{{inputs.NAME}}` refers to. @default {} */
   readonly inputs?: Readonly<Record<string, InputValue>>;

@@ -6,8 +6,21 @@ import { at, checkKeys, describe, expectList, expectRecord, expectString, type I
  * The value of an input given by the caller: text (numbers and booleans are turned into
  * text), or a local file (`{ path }`). For an input the definition declares as `FILE`, a
  * string is the path of a local file.
+ *
+ * @example
+ * ```ts
+ * import type { InputValue } from "podkit";
+ * const inputs: Record<string, InputValue> = { file: { path: "./data.txt" }, retries: 3, name: "nightly" };
+ * ```
  */
-export type InputValue = string | number | boolean | { readonly path: string };
+export type InputValue =
+  | string
+  | number
+  | boolean
+  | {
+      /** A local file, relative to `baseDir`. */
+      readonly path: string;
+    };
 
 /** Input types podkit understands: `FILE` is a local file, the others are text. */
 const INPUT_TYPES = [

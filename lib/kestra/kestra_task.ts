@@ -24,10 +24,28 @@ import {
 } from "./pod_document.ts";
 import { renderString, renderTree, type TemplateScope } from "./template.ts";
 
-/** The task types read as Kestra's PodCreate (the second is its former name). */
+/**
+ * The task types read as Kestra's PodCreate (the second is its former name).
+ *
+ * @example
+ * ```ts
+ * import { KESTRA_POD_CREATE_TYPES } from "podkit";
+ * KESTRA_POD_CREATE_TYPES.includes("io.kestra.plugin.kubernetes.core.PodCreate"); // true
+ * ```
+ */
 export const KESTRA_POD_CREATE_TYPES = ["io.kestra.plugin.kubernetes.core.PodCreate", "io.kestra.plugin.kubernetes.PodCreate"] as const;
 
-/** Kestra mounts input and output files here; podkit uses the same path for Kestra tasks. */
+/**
+ * Kestra mounts input and output files here; podkit uses the same path for Kestra tasks,
+ * so commands that spell it out still work.
+ *
+ * @example
+ * ```ts
+ * import { fromKestra, KESTRA_WORKING_DIR } from "podkit";
+ * const builder = fromKestra({ type: "io.kestra.plugin.kubernetes.core.PodCreate", spec: { containers: [{ name: "main", image: "busybox" }] } });
+ * builder.description.workingDir === KESTRA_WORKING_DIR; // true
+ * ```
+ */
 export const KESTRA_WORKING_DIR = "/kestra/working-dir";
 
 /** Every property of Kestra's PodCreate task. */
@@ -92,7 +110,15 @@ const UNSUPPORTED_METADATA_KEYS: Record<string, string> = Object.fromEntries(
   ),
 );
 
-/** Options of {@link fromKestra} and {@link kestraToSpec}. */
+/**
+ * Options of {@link fromKestra} and {@link kestraToSpec}.
+ *
+ * @example
+ * ```ts
+ * import type { FromKestraOptions } from "podkit";
+ * const options: FromKestraOptions = { inputs: { file: "./data.txt" }, taskId: "pod_create" };
+ * ```
+ */
 export interface FromKestraOptions {
   /**
    * Values of the flow's inputs. A `FILE` input takes the path of a local file (a string

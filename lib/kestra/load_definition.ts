@@ -5,12 +5,31 @@ import { PodDefinitionError } from "./definition_error.ts";
 import { documentToBuilder, fromSpec } from "./from_spec.ts";
 import { kestraToSpec, type FromKestraOptions } from "./kestra_task.ts";
 
-/** The forms {@link loadDefinition} recognises. */
+/**
+ * The forms {@link loadDefinition} recognises.
+ *
+ * @example
+ * ```ts
+ * import type { DefinitionFormat } from "podkit";
+ * const format: DefinitionFormat = "kestra";
+ * ```
+ */
 export type DefinitionFormat = "kestra" | "podkit";
 
-/** What {@link loadDefinition} read. */
+/**
+ * What {@link loadDefinition} read.
+ *
+ * @example
+ * ```ts
+ * import { loadDefinition, type LoadedDefinition } from "podkit";
+ * const loaded: LoadedDefinition = loadDefinition({ containers: [{ name: "main", image: "busybox" }] });
+ * loaded.builder.compile();
+ * ```
+ */
 export interface LoadedDefinition {
+  /** Which form the source was in. */
   readonly format: DefinitionFormat;
+  /** The pod it describes. */
   readonly builder: PodBuilder;
 }
 

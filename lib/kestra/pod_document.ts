@@ -22,17 +22,43 @@ import { renderString, renderTree, wholeFileInput, type TemplateScope } from "./
 /**
  * The content of an input file in a {@link PodDocument}: text, a local file (`path`,
  * relative to the document's directory), or bytes in base64.
+ *
+ * @example
+ * ```ts
+ * import type { PodDocumentFile } from "podkit";
+ * const files: Record<string, PodDocumentFile> = { "a.txt": "text", "b.csv": { path: "b.csv" }, "c.bin": { base64: "AAEC" } };
+ * ```
  */
-export type PodDocumentFile = string | { readonly path: string } | { readonly base64: string };
+export type PodDocumentFile =
+  | string
+  | {
+      /** A local file, relative to the document's directory. */
+      readonly path: string;
+    }
+  | {
+      /** The file's bytes, base64-encoded. */
+      readonly base64: string;
+    };
 
-/** An input a {@link PodDocument} declares, for `{{inputs.NAME}}` templates. */
+/**
+ * An input a {@link PodDocument} declares, for `{{inputs.NAME}}` templates.
+ *
+ * @example
+ * ```ts
+ * import type { PodDocumentInput } from "podkit";
+ * const input: PodDocumentInput = { id: "file", type: "FILE" };
+ * ```
+ */
 export interface PodDocumentInput {
+  /** The NAME of `{{inputs.NAME}}`. */
   readonly id: string;
   /** `FILE` (a local file given by the caller) or a text type (`STRING`, `INT`, …). @default "STRING" */
   readonly type?: string;
   /** @default true */
   readonly required?: boolean;
+  /** Value used when the caller gives none. */
   readonly defaults?: string | number | boolean;
+  /** What the input is for. */
   readonly description?: string;
 }
 
@@ -70,30 +96,53 @@ export interface PodDocumentInput {
  * ```
  */
 export interface PodDocument {
+  /** Pod name; generated when absent. `pod(name)` */
   readonly name?: string;
+  /** Namespace of the pod. `.namespace()` @default "default" */
   readonly namespace?: string;
+  /** Labels added to the pod. `.labels()` */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations added to the pod. `.annotations()` */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** Other pod metadata (generateName, finalizers, …). `.metadata()` */
   readonly metadata?: Readonly<V1ObjectMeta>;
+  /** The pod's containers, in order. `.container()` per entry */
   readonly containers?: readonly V1Container[];
+  /** The pod's init containers, in order. `.initContainer()` per entry */
   readonly initContainers?: readonly V1Container[];
+  /** The pod's volumes. `.volume()` per entry */
   readonly volumes?: readonly V1Volume[];
+  /** Any other pod spec field (nodeSelector, tolerations, restartPolicy, …). `.spec()` */
   readonly spec?: Readonly<Partial<V1PodSpec>>;
+  /** Container defaults merged into every container (Kestra's `containerDefaultSpec`). `.defaults()` */
   readonly defaults?: Readonly<Partial<V1Container>>;
+  /** Inputs the document declares, which `{{inputs.NAME}}` refers to. */
   readonly inputs?: readonly PodDocumentInput[];
+  /** Files placed in the working directory before the containers start. `.inputFile()` per entry */
   readonly inputFiles?: Readonly<Record<string, PodDocumentFile>>;
+  /** Globs, relative to the working directory, of the files to bring back. `.outputFiles()` */
   readonly outputFiles?: readonly string[];
+  /** Working directory in the pod, which `{{workingDir}}` names. `.workingDir()` @default "/podkit/work" */
   readonly workingDir?: string;
+  /** The container that moves files in and out. `.fileSidecar()` */
   readonly fileSidecar?: FileSidecarOptions;
+  /** Budget from creation until the containers run. `.waitUntilRunning()` @default "PT10M" */
   readonly waitUntilRunning?: DurationInput;
+  /** Budget from running until the containers end. `.waitRunning()` @default "PT1H" */
   readonly waitRunning?: DurationInput;
+  /** Upper bound for late log lines. `.waitForLogInterval()` */
   readonly waitForLogInterval?: DurationInput;
+  /** Budget for the pod's Ready condition; zero skips it. `.waitUntilReady()` @default "PT0S" */
   readonly waitUntilReady?: DurationInput;
+  /** Delete the pod at the end. `.delete()` @default true */
   readonly delete?: boolean;
+  /** Reattach to the pod of an earlier call with the same run id. `.resume()` @default true */
   readonly resume?: boolean;
+  /** Stable identity of the run. `.runId()` */
   readonly runId?: string;
+  /** How to reach the cluster; podkit adds `context` and `kubeconfigPath` to Kestra's fields. `.connection()` */
   readonly connection?: ConnectionOptions;
-  /** Accept output lines only with this run's nonce (`.outputNonce()`). @default false */
+  /** Accept output lines only with this run's nonce. `.outputNonce()` @default false */
   readonly outputNonce?: boolean;
 }
 
