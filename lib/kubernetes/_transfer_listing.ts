@@ -10,29 +10,27 @@ export interface ListingEntry {
   /** Path relative to the working directory, without a leading `./`. */
   readonly name: string;
   readonly type: ListingType;
-  /** Size in bytes for regular files, else 0. */
-  readonly size: number;
 }
 
 /**
  * Lists everything under the working directory (`$1`) without following links, printing
- * `type|size|./name` NUL-terminated, so that any name (newlines included) survives. Needs
- * only POSIX `sh`, `find`, `wc` and `printf`. Tests `-L` first: a link is never opened.
+ * `type|./name` NUL-terminated, so that any name (newlines included) survives. Needs only
+ * POSIX `sh`, `find` and the shell's `test` and `printf`: no process per file. Tests `-L`
+ * first: a link is never followed.
  */
 export const LIST_SCRIPT = [
   'cd "$1" || exit 90',
   "exec find . ! -name . -exec sh -c '",
   "for p do",
-  '  s=0',
   '  if [ -L "$p" ]; then t=l',
-  '  elif [ -f "$p" ]; then t=f; s=$(wc -c < "$p") || s=-1',
+  '  elif [ -f "$p" ]; then t=f',
   '  elif [ -d "$p" ]; then t=d',
   '  elif [ -p "$p" ]; then t=p',
   '  elif [ -c "$p" ]; then t=c',
   '  elif [ -b "$p" ]; then t=b',
   '  elif [ -S "$p" ]; then t=s',
   "  else t=o; fi",
-  '  printf "%s|%s|%s\\000" "$t" "$s" "$p"',
+  '  printf "%s|%s\\000" "$t" "$p"',
   "done' sh {} +",
 ].join("\n");
 
@@ -53,17 +51,14 @@ export function parseListing(output: Buffer | string): ListingEntry[] {
   const entries: ListingEntry[] = [];
   for (const record of text.split("\0")) {
     if (record === "") continue;
-    const first = record.indexOf("|");
-    const second = record.indexOf("|", first + 1);
-    if (first < 0 || second < 0) throw new Error(`Cannot parse the listing of the working directory: unexpected record ${JSON.stringify(record.slice(0, 200))}`);
-    const type = TYPES[record.slice(0, first)];
-    const size = Number(record.slice(first + 1, second).trim());
-    let name = record.slice(second + 1);
+    const bar = record.indexOf("|");
+    const type = bar < 0 ? undefined : TYPES[record.slice(0, bar)];
+    let name = record.slice(bar + 1);
     if (name.startsWith("./")) name = name.slice(2);
-    if (type === undefined || !Number.isFinite(size) || name === "") {
+    if (type === undefined || name === "") {
       throw new Error(`Cannot parse the listing of the working directory: unexpected record ${JSON.stringify(record.slice(0, 200))}`);
     }
-    entries.push({ name, type, size });
+    entries.push({ name, type });
   }
   return entries;
 }

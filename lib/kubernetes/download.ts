@@ -4,6 +4,7 @@ import { execInPod, type ExecTarget } from "./exec.ts";
 import { extractTar } from "./extract.ts";
 import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_transfer_listing.ts";
 import { retryOnConnectionLoss } from "./_transfer_retry.ts";
+import { remoteDigests } from "./_transfer_verify.ts";
 
 /** Options of {@link downloadOutputs}. */
 export interface DownloadOptions {
@@ -44,13 +45,6 @@ export interface DownloadResult {
 /** Archives the named files (arguments after `$1`, each `./name`) to stdout. */
 const ARCHIVE_SCRIPT = 'cd "$1" || exit 90; shift; exec tar -c -f - "$@"';
 
-/** Prints the sha256 of each named file, one a line, or `-` for all when there is no sha256sum. */
-const DIGEST_SCRIPT = [
-  'cd "$1" || exit 90; shift',
-  "if ! command -v sha256sum >/dev/null 2>&1; then echo nohash; exit 0; fi",
-  'for f do d=$(sha256sum < "$f") || exit 91; echo "${d%% *}"; done',
-].join("\n");
-
 /**
  * Brings back the files of a container's working directory that match `globs`:
  *
@@ -60,8 +54,8 @@ const DIGEST_SCRIPT = [
  * 3. streams only those files out with `tar -c` and extracts them with
  *    {@link extractTar} (regular files only, nothing outside `outputDir`), accepting only
  *    the names that were listed, computing each file's size and sha256 on the way;
- * 4. checks each file against the listed size and, when `sha256sum` exists in the
- *    container, against its sha256 there. A difference throws, naming the file.
+ * 4. checks each file's size and, when `sha256sum` exists in the container, its sha256
+ *    against the file there. A difference throws, naming the file.
  *
  * A step whose connection to the API server is lost (the API server restarting) is run
  * again, up to `retries` times.
@@ -99,7 +93,6 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
   const files: OutputFile[] = [];
   if (selection.files.length === 0) return { files, refused, bytes: 0, verified: "sha256" };
 
-  const expected = new Map(selection.files.map((entry) => [entry.name, entry]));
   let received = 0;
   for (const batch of batchNames(selection.files.map((entry) => entry.name))) {
     const wanted = new Set(batch);
@@ -131,18 +124,13 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
     refused.push(...extracted.refused);
   }
 
-  const got = new Map(files.map((file) => [file.name, file]));
+  const got = new Set(files.map((file) => file.name));
   for (const entry of selection.files) {
-    const file = got.get(entry.name);
-    if (file === undefined) {
-      if (refused.some((r) => r.name === entry.name)) continue;
+    if (!got.has(entry.name) && !refused.some((r) => r.name === entry.name)) {
       throw new Error(`Output file "${entry.name}" was listed in ${where} but is missing from the archive`);
     }
-    if (file.size !== entry.size) {
-      throw new Error(`Output file "${entry.name}" arrived with ${file.size} bytes, ${entry.size} were listed in ${where}`);
-    }
   }
-  const verified = await retryOnConnectionLoss(() => verifyDigests(target, workingDir, files.filter((file) => expected.has(file.name)), signal), retry);
+  const verified = await retryOnConnectionLoss(() => verify(target, workingDir, files, signal), retry);
   return { files, refused, bytes: files.reduce((sum, file) => sum + file.size, 0), verified };
 }
 
@@ -157,23 +145,20 @@ async function list(target: ExecTarget, workingDir: string, signal: AbortSignal 
   return parseListing(Buffer.concat(chunks));
 }
 
-async function verifyDigests(target: ExecTarget, workingDir: string, files: readonly OutputFile[], signal: AbortSignal | undefined): Promise<DownloadResult["verified"]> {
+async function verify(target: ExecTarget, workingDir: string, files: readonly OutputFile[], signal: AbortSignal | undefined): Promise<DownloadResult["verified"]> {
   const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
-  for (const batch of batchNames(files.map((file) => file.name))) {
-    const stdout = new PassThrough();
-    const chunks: Buffer[] = [];
-    stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    const { exitCode, stderr } = await execInPod(target, ["sh", "-c", DIGEST_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout, label: "sha256sum", ...(signal === undefined ? {} : { signal }) });
-    if (exitCode !== 0) throw new Error(`Cannot compute the sha256 of the output files in ${where}: exit code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
-    const lines = Buffer.concat(chunks).toString("utf8").split("\n");
-    if (lines[0] === "nohash") return "size";
-    const byName = new Map(files.map((file) => [file.name, file]));
-    for (const [index, name] of batch.entries()) {
-      const local = byName.get(name);
-      if (local !== undefined && lines[index] !== local.sha256) {
-        throw new Error(`Output file "${name}" arrived with sha256 ${local.sha256}, but it is ${lines[index] ?? "unknown"} in ${where}`);
-      }
+  const remote = await remoteDigests(target, workingDir, files.map((file) => file.name), signal);
+  for (const file of files) {
+    const found = remote.files.get(file.name);
+    if (found === undefined || found === "missing") {
+      throw new Error(`Output file "${file.name}" is no longer a regular file in ${where}; it changed during the download`);
+    }
+    if (found.size !== file.size) {
+      throw new Error(`Output file "${file.name}" arrived with ${file.size} bytes, but it has ${found.size} in ${where}`);
+    }
+    if (found.sha256 !== undefined && found.sha256 !== file.sha256) {
+      throw new Error(`Output file "${file.name}" arrived with sha256 ${file.sha256}, but it is ${found.sha256} in ${where}`);
     }
   }
-  return "sha256";
+  return remote.hashed ? "sha256" : "size";
 }

@@ -1,8 +1,8 @@
-import { PassThrough } from "node:stream";
 import type { InputFile } from "../description.ts";
 import { execInPod, touchMarker, type ExecTarget } from "./exec.ts";
 import { packInputs, prepareInputs, type PackedFile } from "./_transfer_pack.ts";
 import { retryOnConnectionLoss } from "./_transfer_retry.ts";
+import { remoteDigests } from "./_transfer_verify.ts";
 
 /** Options of {@link uploadInputs}. */
 export interface UploadOptions {
@@ -42,22 +42,6 @@ export interface UploadResult {
 
 /** Extracts the archive on stdin into the working directory, without restoring owners. */
 const EXTRACT_SCRIPT = 'cd "$1" || exit 90; exec tar -x -o -f -';
-
-/**
- * Prints, for each name read from stdin (one per line), `size sha256` (or `size -` when
- * there is no `sha256sum`), or `missing`. The first line tells which check is possible.
- */
-const VERIFY_SCRIPT = [
-  'cd "$1" || exit 90',
-  "if command -v sha256sum >/dev/null 2>&1; then h=1; else h=0; fi",
-  'echo "hash=$h"',
-  'while IFS= read -r f; do',
-  '  if [ -L "$f" ] || [ ! -f "$f" ]; then echo missing; continue; fi',
-  '  s=$(wc -c < "$f")',
-  '  if [ "$h" = 1 ]; then d=$(sha256sum < "$f"); d=${d%% *}; else d=-; fi',
-  '  echo "$s $d"',
-  "done",
-].join("\n");
 
 /**
  * Uploads input files into a container's working directory as one tar stream over exec,
@@ -149,30 +133,18 @@ export async function uploadInputs(target: ExecTarget, options: UploadOptions): 
 
 async function verify(target: ExecTarget, workingDir: string, files: readonly PackedFile[], signal: AbortSignal | undefined): Promise<UploadResult["verified"]> {
   const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
-  const stdin = new PassThrough();
-  stdin.end(files.map((file) => `${file.name}\n`).join(""));
-  const stdout = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const { exitCode, stderr } = await execInPod(target, ["sh", "-c", VERIFY_SCRIPT, "sh", workingDir], { stdin, stdout, label: "the check of the uploaded files", ...(signal === undefined ? {} : { signal }) });
-  if (exitCode !== 0) {
-    throw new Error(`Cannot verify the input files in "${workingDir}" in ${where}: the check exited with code ${exitCode}${stderr ? `: ${stderr.trim()}` : ""}`);
-  }
-  const lines = Buffer.concat(chunks).toString("utf8").split("\n");
-  const withHash = lines[0] === "hash=1";
-  for (const [index, file] of files.entries()) {
-    const line = lines[index + 1];
-    if (line === undefined || line === "missing") {
+  const remote = await remoteDigests(target, workingDir, files.map((file) => file.name), signal);
+  for (const file of files) {
+    const found = remote.files.get(file.name);
+    if (found === undefined || found === "missing") {
       throw new Error(`Input file "${file.name}" is missing in "${workingDir}" in ${where} after the upload`);
     }
-    const [sizeText, digest] = line.trim().split(/\s+/);
-    const size = Number(sizeText);
-    if (size !== file.size) {
-      throw new Error(`Input file "${file.name}" arrived with ${sizeText} bytes in ${where}, ${file.size} were sent`);
+    if (found.size !== file.size) {
+      throw new Error(`Input file "${file.name}" arrived with ${found.size} bytes in ${where}, ${file.size} were sent`);
     }
-    if (withHash && digest !== file.sha256) {
-      throw new Error(`Input file "${file.name}" arrived with sha256 ${digest} in ${where}, ${file.sha256} was sent`);
+    if (found.sha256 !== undefined && found.sha256 !== file.sha256) {
+      throw new Error(`Input file "${file.name}" arrived with sha256 ${found.sha256} in ${where}, ${file.sha256} was sent`);
     }
   }
-  return withHash ? "sha256" : "size";
+  return remote.hashed ? "sha256" : "size";
 }

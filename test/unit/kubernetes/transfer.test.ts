@@ -141,29 +141,30 @@ describe("upload packing", () => {
 describe("output selection", () => {
   const listing: ListingEntry[] = parseListing(
     [
-      "f|    5|./out.txt",
-      "f|3|./.podkit-ended",
-      "f|3|./.podkit-ready",
-      "d|0|./reports",
-      "f|10|./reports/a.csv",
-      "f|11|./reports/sub/b.csv",
-      "f|12|./reports/notes.md",
-      "l|0|./reports/link.csv",
-      "p|0|./fifo.txt",
-      "c|0|./null.txt",
-      "f|1|./a..b.txt",
-      "f|2|./name\nwith newline.txt",
-      "f|4|./.hidden.txt",
-      "f|7|./input.dat",
+      "f|./out.txt",
+      "f|./.podkit-ended",
+      "f|./.podkit-ready",
+      "d|./reports",
+      "f|./reports/a.csv",
+      "f|./reports/sub/b.csv",
+      "f|./reports/notes.md",
+      "l|./reports/link.csv",
+      "p|./fifo.txt",
+      "c|./null.txt",
+      "f|./a..b.txt",
+      "f|./name\nwith newline.txt",
+      "f|./.hidden.txt",
+      "f|./input.dat",
       "",
     ].join("\0"),
   );
 
   it("parses sizes, types and names, newlines included", () => {
-    expect(listing[0]).toEqual({ name: "out.txt", type: "file", size: 5 });
-    expect(listing.find((e) => e.name.includes("\n"))).toEqual({ name: "name\nwith newline.txt", type: "file", size: 2 });
+    expect(listing[0]).toEqual({ name: "out.txt", type: "file" });
+    expect(listing.find((e) => e.name.includes("\n"))).toEqual({ name: "name\nwith newline.txt", type: "file" });
     expect(listing.find((e) => e.name === "null.txt")?.type).toBe("character-device");
-    expect(() => parseListing("x|1|./a\0")).toThrow(/Cannot parse/);
+    expect(() => parseListing("x|./a\0")).toThrow(/Cannot parse/);
+    expect(() => parseListing("no bar\0")).toThrow(/Cannot parse/);
   });
 
   it("selects regular files matching the globs and refuses the other matches", () => {
