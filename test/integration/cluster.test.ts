@@ -10,16 +10,28 @@ const NAMESPACE = "default";
 const LABEL = "podkit.test/suite=cluster";
 const suffix = Date.now().toString(36);
 
-function pod(name: string, image: string, command: string[], extra: Record<string, unknown> = {}) {
+interface PodExtras {
+  /** Merged into the `main` container. */
+  readonly container?: Record<string, unknown>;
+  /** Merged into the pod spec. */
+  readonly spec?: Record<string, unknown>;
+  readonly namespace?: string;
+}
+
+function pod(name: string, image: string, command: string[], extras: PodExtras = {}) {
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: `${name}-${suffix}`, namespace: NAMESPACE, labels: { "podkit.test/suite": "cluster" } },
+    metadata: {
+      name: `${name}-${suffix}`,
+      namespace: extras.namespace ?? NAMESPACE,
+      labels: { "podkit.test/suite": "cluster" },
+    },
     spec: {
       restartPolicy: "Never",
       terminationGracePeriodSeconds: 0,
-      containers: [{ name: "main", image, command }],
-      ...extra,
+      containers: [{ name: "main", image, command, ...extras.container }],
+      ...extras.spec,
     },
   };
 }
@@ -121,6 +133,49 @@ describe("the cluster under test", () => {
     );
     expect(["ErrImagePull", "ImagePullBackOff"]).toContain(reason);
     expect(await field(name, "{.status.phase}")).toBe("Pending");
+  });
+
+  test("runs a native sidecar (an init container that keeps running) beside the main container", async () => {
+    const name = await create(
+      pod("sidecar", "busybox", ["sh", "-c", "until [ -f /shared/ready ]; do sleep 0.1; done; cat /shared/ready"], {
+        container: { volumeMounts: [{ name: "shared", mountPath: "/shared" }] },
+        spec: {
+          initContainers: [
+            {
+              name: "sidecar",
+              image: "busybox",
+              restartPolicy: "Always",
+              command: ["sh", "-c", "echo from the sidecar > /shared/ready; exec sleep 3600"],
+              volumeMounts: [{ name: "shared", mountPath: "/shared" }],
+            },
+          ],
+          volumes: [{ name: "shared", emptyDir: {} }],
+        },
+      }),
+    );
+    await waitFor(
+      async () => (await field(name, "{.status.containerStatuses[0].state.terminated.exitCode}")) || undefined,
+      120_000,
+      { what: `the main container of pod "${name}" to finish` },
+    );
+    expect((await kubectl(["logs", name, "-n", NAMESPACE, "-c", "main"])).stdout).toBe("from the sidecar\n");
+    // The sidecar is stopped once the main container is done, and the pod completes.
+    expect(await waitForPhase(name, ["Succeeded", "Failed"])).toBe("Succeeded");
+  });
+
+  test("enforces Pod Security admission on a namespace labelled restricted", async () => {
+    const namespace = `podkit-psa-${suffix}`;
+    const created = await kubectl(["create", "namespace", namespace]);
+    expect(created.code, created.stderr).toBe(0);
+    try {
+      await kubectl(["label", "namespace", namespace, "pod-security.kubernetes.io/enforce=restricted"]);
+      const privileged = pod("privileged", "busybox", ["true"], { namespace, container: { securityContext: { privileged: true } } });
+      const rejected = await serverDryRun(privileged, namespace);
+      expect(rejected.code).not.toBe(0);
+      expect(rejected.stderr).toContain('violates PodSecurity "restricted:latest"');
+    } finally {
+      await kubectl(["delete", "namespace", namespace, "--wait=false"]);
+    }
   });
 
   test("validates a manifest in a server-side dry run without creating it", async () => {
