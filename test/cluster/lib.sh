@@ -3,6 +3,10 @@
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.sh"
 
+# ip, iptables, debootstrap and the kubelet's mount helpers live in sbin directories that a
+# non-login PATH (npm, CI) may lack.
+export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+
 S=$PODKIT_CLUSTER_STATE
 BIN=$PODKIT_CLUSTER_CACHE/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION
 RUN=$S/run            # PID files and sockets of the processes up.sh started

@@ -23,7 +23,7 @@ main() {
 
   rotate_logs
   install_packages
-  bash "$here/build-binaries.sh"
+  bash "$here/build-binaries.sh" >&2
   prepare_host
   make_pki
   write_configs
