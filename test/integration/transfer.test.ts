@@ -6,7 +6,7 @@
  * The pod is a plain BusyBox container with an emptyDir at the working directory, created
  * here, so these tests depend on nothing but the transfer modules.
  */
-import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig, type V1Container, type V1Pod, type V1PodSecurityContext } from "@kubernetes/client-node";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -35,13 +35,14 @@ const created: string[] = [];
 
 const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
 
-async function createPod(name: string): Promise<ExecTarget> {
+async function createPod(name: string, container: Partial<V1Container> = {}, podSecurity?: V1PodSecurityContext): Promise<ExecTarget> {
   const body: V1Pod = {
     metadata: { name, namespace: NAMESPACE, labels: LABELS },
     spec: {
       restartPolicy: "Never",
       terminationGracePeriodSeconds: 0,
-      containers: [{ name: "main", image: "busybox", command: ["sleep", "600"], volumeMounts: [{ name: "work", mountPath: WORK }] }],
+      ...(podSecurity === undefined ? {} : { securityContext: podSecurity }),
+      containers: [{ name: "main", image: "busybox", command: ["sleep", "600"], volumeMounts: [{ name: "work", mountPath: WORK }], ...container }],
       volumes: [{ name: "work", emptyDir: {} }],
     },
   };
@@ -270,6 +271,66 @@ describe("downloadOutputs() on a real cluster", () => {
     else expect(refused["hostile/null"]).toBe("character-device");
     for (const entry of result.refused) expect(entry.reason).not.toBe("");
     expect(written.filter((p) => relative(outputDir, join(outputDir, p)).startsWith(".."))).toEqual([]);
+  });
+});
+
+describe("other images and restrictive security contexts", () => {
+  test("GNU tar in debian:stable-slim as a non-root user with a read-only root file system, long names included", async () => {
+    const restricted = await createPod(
+      `transfer-debian-${suffix}`,
+      {
+        image: "debian:stable-slim",
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+        },
+      },
+      { seccompProfile: { type: "RuntimeDefault" }, fsGroup: 1000 },
+    );
+    const longName = `${"d".repeat(120)}/${"e".repeat(120)}/${"f".repeat(60)}.txt`;
+    const up = await uploadInputs(restricted, {
+      workingDir: WORK,
+      marker: ".podkit-ready",
+      files: [
+        { name: "in.txt", content: "debian\n" },
+        { name: longName, content: "long" },
+      ],
+    });
+    expect(up.verified).toBe("sha256");
+    expect(await sh(`cd ${WORK} && id -u && cat in.txt && cat ${longName} && ls -ln in.txt | awk '{print $3}'`, restricted)).toBe("1000\ndebian\nlong1000\n");
+    await sh(`cd ${WORK} && cp in.txt out.txt && ln -s /etc/shadow out-link.txt`, restricted);
+    const outputDir = join(local, "debian");
+    const down = await downloadOutputs(restricted, { workingDir: WORK, globs: ["*.txt", "d*/**"], outputDir });
+    expect(down.files.map((f) => f.name)).toEqual([longName, "in.txt", "out.txt"]);
+    expect(down.refused).toEqual([{ name: "out-link.txt", type: "symlink", reason: expect.stringMatching(/symbolic/) }]);
+    expect(down.verified).toBe("sha256");
+    expect(await readFile(join(outputDir, longName), "utf8")).toBe("long");
+  });
+
+  test("without sha256sum in the image, checks sizes and says so", async () => {
+    // Only the tools podkit needs, reached through PATH; sha256sum is not among them.
+    // (Debian, because BusyBox's shell finds its own applets whatever PATH says.)
+    const tools = ["/bin/sh", "/bin/tar", "/usr/bin/find", "/usr/bin/wc"];
+    const bare = await createPod(`transfer-bare-${suffix}`, {
+      image: "debian:stable-slim",
+      command: ["/bin/sh", "-c", `/bin/mkdir /tools && for t in ${tools.join(" ")}; do /bin/ln -s $t /tools/; done && exec /bin/sleep 600`],
+      env: [{ name: "PATH", value: "/tools" }],
+    });
+    const deadline = Date.now() + 30_000;
+    while ((await execInPod(bare, ["sh", "-c", "true"]).catch(() => undefined))?.exitCode !== 0) {
+      if (Date.now() > deadline) throw new Error("The bare pod's tools never appeared");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await sh("command -v sha256sum || echo none", bare)).toBe("none\n");
+    const up = await uploadInputs(bare, { workingDir: WORK, files: [{ name: "in.bin", content: randomBytes(10_000) }] });
+    expect(up.verified).toBe("size");
+    const down = await downloadOutputs(bare, { workingDir: WORK, globs: ["in.bin"], outputDir: join(local, "bare") });
+    expect(down.verified).toBe("size");
+    expect(down.files[0]?.sha256).toBe(up.files[0]?.sha256);
   });
 });
 
