@@ -9,6 +9,7 @@ set -euo pipefail
 main() {
   source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
   [ "$(id -u)" = 0 ] || die "must run as root"
+  lock_cluster
   [ -d "$S" ] || { log "nothing to stop ($S does not exist)"; return; }
 
   # The kubelet first, or it restarts the pods that are being removed.

@@ -49,6 +49,16 @@ pid_alive() {
   [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]
 }
 
+# lock_cluster: one up or down at a time (two engineers, or CI and a developer, starting
+# the cluster together would each start half of it). The nested down of an up holds it.
+lock_cluster() {
+  [ -z "${PODKIT_CLUSTER_LOCKED:-}" ] || return 0
+  mkdir -p "$(dirname "$S")"
+  exec 8>"$S.lock"
+  flock -w 900 8 || die "another cluster up or down is still running after 15 minutes ($S.lock)"
+  export PODKIT_CLUSTER_LOCKED=1
+}
+
 # start NAME PROGRAM ARGS... runs a component in the background in its own session, with
 # output to $LOGS/NAME.log, and records "PID PROGRAM" so only this process is stopped later.
 start() {
@@ -56,7 +66,8 @@ start() {
   shift 2
   prog=$(readlink -f "$(command -v "$prog")")
   mkdir -p "$RUN" "$LOGS"
-  setsid "$prog" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # fd 8 (the lock) is closed so that a long-running component does not hold it.
+  setsid "$prog" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 8>&- &
   echo "$! $prog" >"$RUN/$name.pid"
   log "started $name (pid $!), log $LOGS/$name.log"
 }

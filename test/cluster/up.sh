@@ -10,6 +10,7 @@ main() {
   source "$here/pki.sh"
   [ "$(id -u)" = 0 ] || die "must run as root: it installs packages, mounts and configures network interfaces"
   local t0=$SECONDS
+  lock_cluster
 
   if healthy; then
     log "already running ($(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kubeletVersion}'))"
