@@ -68,13 +68,16 @@ export function renderChart(ratios: readonly HeadlineRatio[], title = "Time rela
     parts.push(
       `<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${height - 30}" stroke="${e === 0 ? "#111827" : "#e5e7eb"}" stroke-width="${e === 0 ? 1.5 : 1}"/>`,
       `<text x="${gx}" y="${height - 16}" text-anchor="middle" fill="#6b7280">${label}</text>`,
+      ...(e === 0 ? [`<text x="${gx}" y="${height - 3}" text-anchor="middle" fill="#111827">kubectl</text>`] : []),
     );
   }
-  parts.push(`<text x="${x(1)}" y="${top - 10}" text-anchor="middle" fill="#111827">kubectl</text>`);
   cases.forEach((label, i) => {
     const gy = top + i * groupH;
     parts.push(
       `<text x="${left - 8}" y="${gy + groupH / 2}" text-anchor="end" dominant-baseline="middle" fill="#111827">${escape(label)}</text>`,
+      ...(ratios.some((q) => `${q.scenario} / ${q.case}` === label && !q.baselineCorrect)
+        ? [`<text x="${left - 8}" y="${gy + groupH / 2 + 12}" text-anchor="end" fill="#b91c1c" font-size="9">kubectl result wrong</text>`]
+        : []),
     );
     contenders.forEach((c, j) => {
       const r = ratios.find((q) => `${q.scenario} / ${q.case}` === label && q.contender === c);
@@ -84,11 +87,14 @@ export function renderChart(ratios: readonly HeadlineRatio[], title = "Time rela
       const x1 = x(r.ratio);
       const bx = Math.min(x0, x1);
       const bw = Math.max(1, Math.abs(x1 - x0));
-      const text = `${r.ratio >= 10 ? r.ratio.toFixed(0) : r.ratio.toFixed(2)}×`;
-      const tx = x1 >= x0 ? x1 + 4 : x1 - 4;
+      const text = `${r.ratio >= 10 ? r.ratio.toFixed(0) : r.ratio.toFixed(2)}×${r.correct ? "" : " ✗ wrong result"}`;
+      // Left of a bar that grows left, unless that would run into the case labels: then inside it.
+      const inside = x1 < x0 && x1 - 4 - text.length * 6 < left;
+      const tx = x1 >= x0 ? x1 + 4 : inside ? x1 + 4 : x1 - 4;
+      const anchor = x1 >= x0 || inside ? "start" : "end";
       parts.push(
-        `<rect x="${bx.toFixed(1)}" y="${y}" width="${bw.toFixed(1)}" height="${barH}" fill="${COLORS[c] ?? "#6b7280"}"><title>${escape(`${label}, ${c}: ${text} (${r.metric})`)}</title></rect>`,
-        `<text x="${tx.toFixed(1)}" y="${y + barH - 2}" text-anchor="${x1 >= x0 ? "start" : "end"}" fill="#374151">${text}</text>`,
+        `<rect x="${bx.toFixed(1)}" y="${y}" width="${bw.toFixed(1)}" height="${barH}" fill="${COLORS[c] ?? "#6b7280"}"${r.correct ? "" : ' fill-opacity="0.35"'}><title>${escape(`${label}, ${c}: ${text} (${r.metric})`)}</title></rect>`,
+        `<text x="${tx.toFixed(1)}" y="${y + barH - 2}" text-anchor="${anchor}" fill="${inside ? "#ffffff" : "#374151"}">${escape(text)}</text>`,
       );
     });
   });

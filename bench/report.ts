@@ -24,6 +24,15 @@ export interface HeadlineRatio {
   readonly contender: ContenderId;
   readonly ratio: number;
   readonly metric: string;
+  /** Every run of the contender passed the scenario's checks (no lost lines, exact files, no errors). */
+  readonly correct: boolean;
+  /** Every run of kubectl passed them. */
+  readonly baselineCorrect: boolean;
+}
+
+/** Every run passed the scenario's checks. */
+export function allCorrect(s: Scenario, ms: readonly Measurement[]): boolean {
+  return ms.length > 0 && ms.every((m) => s.problems(m).length === 0);
 }
 
 const sameCase = (a: CaseSpec, b: CaseSpec): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -68,11 +77,23 @@ export function headlineRatios(result: SuiteResult, scenarios: readonly Scenario
   const out: HeadlineRatio[] = [];
   for (const s of scenarios) {
     for (const c of casesOf(result.measurements, s.id)) {
-      const base = summarize(select(result.measurements, c, "kubectl").map(s.headline.value));
+      const kubectl = select(result.measurements, c, "kubectl");
+      const base = summarize(kubectl.map(s.headline.value));
       for (const contender of s.contenders) {
         if (contender === "kubectl") continue;
-        const r = ratio(summarize(select(result.measurements, c, contender).map(s.headline.value)), base);
-        if (r !== undefined) out.push({ scenario: s.id, case: caseLabel(c), contender, ratio: r, metric: s.headline.label });
+        const ms = select(result.measurements, c, contender);
+        const r = ratio(summarize(ms.map(s.headline.value)), base);
+        if (r !== undefined) {
+          out.push({
+            scenario: s.id,
+            case: caseLabel(c),
+            contender,
+            ratio: r,
+            metric: s.headline.label,
+            correct: allCorrect(s, ms),
+            baselineCorrect: allCorrect(s, kubectl),
+          });
+        }
       }
     }
   }
@@ -103,11 +124,14 @@ export function podkitLosses(result: SuiteResult, scenarios: readonly Scenario[]
       if (mine === undefined) continue;
       for (const other of s.contenders) {
         if (other === "podkit") continue;
-        const theirs = summarize(select(result.measurements, c, other).map(s.headline.value));
+        const ms = select(result.measurements, c, other);
+        const theirs = summarize(ms.map(s.headline.value));
         if (theirs !== undefined && theirs.median < mine.median) {
+          const wrong = ms.filter((m) => s.problems(m).length > 0).length;
           out.push(
             `${s.id} / ${caseLabel(c)}: ${other} ${formatNumber(theirs.median / 1000, 2)} s vs podkit ` +
-              `${formatNumber(mine.median / 1000, 2)} s (${s.headline.label}, median)`,
+              `${formatNumber(mine.median / 1000, 2)} s (${s.headline.label}, median)` +
+              (wrong > 0 ? ` — but its result was wrong in ${wrong}/${ms.length} runs` : ""),
           );
         }
       }
@@ -202,18 +226,21 @@ export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario
     out.push(
       table(
         ["case", ...contenders.map((c) => CONTENDER_LABEL[c]), "metric"],
-        cases.map((label) => {
+        cases.map((label): string[] => {
           const rs = ratios.filter((r) => `${r.scenario} / ${r.case}` === label);
           return [
-            label,
+            label + (rs[0]?.baselineCorrect === false ? " (kubectl ✗)" : ""),
             ...contenders.map((c) => {
               const r = rs.find((x) => x.contender === c);
-              return r === undefined ? "–" : `${formatNumber(r.ratio, 2)}×`;
+              return r === undefined ? "–" : `${formatNumber(r.ratio, 2)}×${r.correct ? "" : " ✗"}`;
             }),
             rs[0]?.metric ?? "",
           ];
         }),
       ),
+      "",
+      "✗ = the result was wrong in at least one run (lines lost or duplicated, a file not byte-exact, a pod " +
+        "failed): that contender's time is not a like-for-like comparison.",
       "",
     );
   }

@@ -146,7 +146,7 @@ async function main(): Promise<number> {
       finishedAt: parts[parts.length - 1]!.finishedAt,
       measurements: parts.flatMap((p) => p.measurements),
     };
-    emit(merged, values.write ?? true);
+    emit(merged, values["no-write"] ? false : (values.write ?? true));
     return podkitProblems(merged, ALL).length > 0 ? 1 : 0;
   }
 

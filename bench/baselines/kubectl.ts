@@ -66,7 +66,9 @@ function runArgs(task: Task, name: string, image: string, command: readonly stri
 }
 
 function failure(what: string, r: CommandResult): Error {
-  return new Error(`${what} exited with ${r.code}: ${r.stderr.split("\n").filter((l) => !l.includes("round_trippers")).slice(-5).join(" | ")}`);
+  // -v=6 chatter is prefixed like klog (`I1127 10:23:03.37 …`); keep the tool's own words.
+  const said = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^[IWE]\d{4} /.test(l));
+  return new Error(`${what} exited with ${r.code}: ${said.slice(-3).join(" | ")}`);
 }
 
 /** Polls the pod phase once a second until it leaves Pending, as a shell loop would. */
@@ -191,13 +193,16 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       const resultAt = now();
       let failedExit = 0;
       let missingOutput = 0;
+      let firstError: string | undefined;
       for (const r of results) {
         tally.add(r, true);
-        if (r.code !== 0) failedExit++;
-        else if (!r.stdout.split("\n").includes(CONCURRENCY_OUTPUT)) missingOutput++;
+        if (r.code !== 0) {
+          failedExit++;
+          firstError ??= failure("kubectl run", r).message;
+        } else if (!r.stdout.split("\n").includes(CONCURRENCY_OUTPUT)) missingOutput++;
       }
       const notes = [
-        ...(failedExit > 0 ? [`${c.pods} pods: ${failedExit} kubectl run exited non-zero`] : []),
+        ...(failedExit > 0 ? [`${c.pods} pods: ${failedExit} kubectl run exited non-zero, first: ${firstError}`] : []),
         ...(missingOutput > 0 ? [`${c.pods} pods: ${missingOutput} exited 0 without printing the pod's output`] : []),
       ];
       return {

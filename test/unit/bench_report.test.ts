@@ -69,7 +69,9 @@ describe("headlineRatios()", () => {
   it("divides each contender's overhead by kubectl's", () => {
     // Lifetime 1 s: podkit's overhead 0.5 s, kubectl's 2 s.
     const r = headlineRatios(suite([measurement("podkit", TRUE, 1500), measurement("kubectl", TRUE, 3000)]), ALL);
-    expect(r).toEqual([{ scenario: "overhead", case: "true", contender: "podkit", ratio: 0.25, metric: "overhead" }]);
+    expect(r).toEqual([
+      { scenario: "overhead", case: "true", contender: "podkit", ratio: 0.25, metric: "overhead", correct: true, baselineCorrect: true },
+    ]);
   });
 });
 
@@ -104,6 +106,17 @@ describe("podkitLosses()", () => {
     const result = suite([measurement("podkit", TRUE, 3000), measurement("kubectl", TRUE, 2000)]);
     expect(podkitLosses(result, ALL)).toEqual(["overhead / true: kubectl 1.00 s vs podkit 2.00 s (overhead, median)"]);
   });
+
+  it("says when the faster baseline's result was wrong", () => {
+    const lines = { expected: 100_000, collected: 90_000, distinct: 90_000, lost: 10_000, duplicated: 0, foreign: 0 };
+    const result = suite([
+      measurement("podkit", LINES, 3000, { observation: { pods: ["p"], exitCode: 0, lines: { ...lines, distinct: 100_000, lost: 0 } } }),
+      measurement("kubectl", LINES, 2000, { observation: { pods: ["p"], exitCode: 0, lines } }),
+    ]);
+    expect(podkitLosses(result, ALL)).toEqual([
+      "logs / 100k lines: kubectl 2.00 s vs podkit 3.00 s (wall, median) — but its result was wrong in 1/1 runs",
+    ]);
+  });
 });
 
 describe("renderMarkdown()", () => {
@@ -120,12 +133,13 @@ describe("renderMarkdown()", () => {
 describe("renderChart()", () => {
   it("draws one bar per ratio, escaped, on a log scale centred on kubectl", () => {
     const svg = renderChart([
-      { scenario: "overhead", case: "true", contender: "podkit", ratio: 0.5, metric: "overhead" },
-      { scenario: "logs", case: "1M lines", contender: "client-node", ratio: 3, metric: "wall" },
+      { scenario: "overhead", case: "true", contender: "podkit", ratio: 0.5, metric: "overhead", correct: true, baselineCorrect: true },
+      { scenario: "logs", case: "1M lines", contender: "client-node", ratio: 3, metric: "wall", correct: false, baselineCorrect: false },
     ]);
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<rect x=/g)?.length).toBe(4); // 2 bars + 2 legend swatches
     expect(svg).toContain("0.50×");
-    expect(svg).toContain("3.00×");
+    expect(svg).toContain("3.00× ✗ wrong result");
+    expect(svg).toContain("kubectl result wrong");
   });
 });
