@@ -52,7 +52,10 @@ function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
 
-/** `--input name=value` → `{ name: value }`; a repeated name is an error. */
+/**
+ * `--input name=value` → `{ name: value }`; `name=@path` names a local file (`{ path }`),
+ * `name=@@text` is the text `@text`. A repeated name is an error.
+ */
 function parseInputs(flags: readonly string[]): Record<string, InputValue> {
   const inputs: Record<string, InputValue> = {};
   for (const flag of flags) {
@@ -60,7 +63,8 @@ function parseInputs(flags: readonly string[]): Record<string, InputValue> {
     if (at <= 0) throw new UsageError(`Cannot use --input "${flag}": expected NAME=VALUE, e.g. --input file=./data.txt`);
     const name = flag.slice(0, at);
     if (Object.hasOwn(inputs, name)) throw new UsageError(`Cannot use --input "${flag}": input "${name}" is given twice`);
-    inputs[name] = flag.slice(at + 1);
+    const value = flag.slice(at + 1);
+    inputs[name] = value.startsWith("@@") ? value.slice(1) : value.startsWith("@") ? { path: value.slice(1) } : value;
   }
   return inputs;
 }
@@ -215,7 +219,7 @@ function signalName(signal: AbortSignal | undefined): string | undefined {
 
 function addCommonOptions(command: Command): Command {
   return command
-    .option("-i, --input <name=value>", "value of an input; for a FILE input, the path of a local file (repeatable)", collect, [])
+    .option("-i, --input <name=value>", "value of an input: text, or for a FILE input the path of a local file; @PATH always names a file (repeatable)", collect, [])
     .option("-t, --task <id>", "the PodCreate task to run, when the flow has several")
     .option("-n, --namespace <namespace>", "namespace of the pod, instead of the definition's")
     .option("--no-delete", "keep the pod when it ends")

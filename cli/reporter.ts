@@ -180,7 +180,7 @@ export class Reporter {
   /** Writes what a run brought back: outcome, output files, output values. */
   summary(result: RunResult): void {
     const seconds = (result.timings.durationMs / 1000).toFixed(1);
-    const outcome = `pod "${result.podName}" in namespace "${result.namespace}": ${result.phase}, exit code ${result.exitCode} (${seconds} s)${result.deleted ? ", deleted" : ", kept"}`;
+    const outcome = `pod "${result.podName}" in namespace "${result.namespace}": ${result.phase}, exit code ${result.exitCode} (${seconds} s)${result.resumed ? ", resumed" : ""}${result.deleted ? ", deleted" : ", kept"}`;
     this.#line("done", outcome, result.exitCode === 0 ? "green" : "red");
     this.#outputs(result);
   }

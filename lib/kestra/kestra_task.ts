@@ -275,7 +275,7 @@ function readTask(located: Located, flow: Record<string, unknown> | undefined, o
     if (defaults !== undefined) out.defaults = defaults;
   }
   if (task["inputFiles"] !== undefined) {
-    const files = readInputFiles(task["inputFiles"], at(path, "inputFiles"), scope, issues, "kestra", baseDir);
+    const files = readInputFiles(task["inputFiles"], at(path, "inputFiles"), scope, issues, "kestra", baseDir, out.workingDir ?? KESTRA_WORKING_DIR);
     if (files !== undefined) out.inputFiles = files;
   }
   if (outputFiles !== undefined) out.outputFiles = outputFiles;

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { V1Container, V1ObjectMeta, V1PodSpec, V1Volume } from "@kubernetes/client-node";
 import type { FileSidecarOptions } from "../../builders/pod.ts";
-import type { ConnectionOptions } from "../description.ts";
+import { DESCRIPTION_DEFAULTS, type ConnectionOptions } from "../description.ts";
 import { parseDuration, type DurationInput } from "../duration.ts";
 import {
   at,
@@ -216,7 +216,8 @@ export function readFileSidecar(raw: unknown, path: string, issues: Issues): Fil
 
 /**
  * Reads input files: a map (or, in Kestra's form, a JSON text of a map) from names to
- * contents. A content that is exactly `{{inputs.NAME}}` of a FILE input becomes that file.
+ * contents. A content that is exactly `{{inputs.NAME}}` of a FILE input becomes that file;
+ * `{{workingDir}}` in a text content becomes `workingDir`, as Kestra renders it.
  */
 export function readInputFiles(
   raw: unknown,
@@ -225,6 +226,7 @@ export function readInputFiles(
   issues: Issues,
   form: "kestra" | "podkit",
   baseDir: string,
+  workingDir: string,
 ): Record<string, PodDocumentFile> | undefined {
   let value = raw;
   if (typeof value === "string") {
@@ -247,7 +249,7 @@ export function readInputFiles(
         out[name] = { path: file };
         continue;
       }
-      const text = renderString(content, scope, itemPath, issues);
+      const text = renderString(content, scope, itemPath, issues).replaceAll("{{workingDir}}", workingDir);
       if (/^kestra:\/\//.test(text)) {
         issues.add(itemPath, `cannot read "${text}": Kestra storage is not reachable outside Kestra; declare a FILE input and give the local file`);
         continue;
@@ -333,7 +335,7 @@ export function readPodDocument(raw: unknown, options: ReadPodDocumentOptions, i
     if (list !== undefined) out[key] = list;
   }
   if (record["inputFiles"] !== undefined) {
-    const files = readInputFiles(record["inputFiles"], "inputFiles", scope, issues, "podkit", options.documentDir);
+    const files = readInputFiles(record["inputFiles"], "inputFiles", scope, issues, "podkit", options.documentDir, (out["workingDir"] as string | undefined) ?? DESCRIPTION_DEFAULTS.workingDir);
     if (files !== undefined) out["inputFiles"] = files;
   }
   if (outputFiles !== undefined) out["outputFiles"] = outputFiles;

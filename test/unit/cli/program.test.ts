@@ -104,6 +104,16 @@ describe("podkit plan", () => {
     expect(terminal.text("stderr")).toContain(message);
   });
 
+  test("--input NAME=@PATH names a file even for an undeclared input; @@ escapes a leading @", async () => {
+    const file = join(dir, "bare-task.yaml");
+    writeFileSync(file, 'type: io.kestra.plugin.kubernetes.core.PodCreate\nspec:\n  containers:\n    - name: main\n      image: busybox\n      command: ["echo", "{{ inputs.word }}"]\ninputFiles:\n  d.txt: "{{ inputs.data }}"\n');
+    const { code, terminal } = await cli(["plan", "--json", file, "--input", "data=@data.txt", "--input", "word=@@home"]);
+    expect(code).toBe(0);
+    const { plan, manifest } = JSON.parse(terminal.text("stdout")) as { plan: { inputFiles: unknown[] }; manifest: { spec: { containers: { command: string[] }[] } } };
+    expect(plan.inputFiles).toEqual([{ name: "d.txt", content: { path: dataFile } }]);
+    expect(manifest.spec.containers[0]?.command).toEqual(["echo", "@home"]);
+  });
+
   test("--help and --version exit 0", async () => {
     expect((await cli(["--help"])).code).toBe(0);
     const version = await cli(["--version"]);

@@ -348,3 +348,14 @@ describe("kestraToSpec", () => {
     });
   });
 });
+
+describe("fromKestra input file contents", () => {
+  test("{{workingDir}} in a text input file is the working directory, as Kestra renders it", () => {
+    expect(build({ inputFiles: { "run.sh": "cat {{ workingDir }}/data.txt" } }).inputFiles).toEqual([{ name: "run.sh", content: "cat /kestra/working-dir/data.txt" }]);
+  });
+
+  test("an undeclared input given as { path } is a file", () => {
+    const d = fromKestra({ type: "io.kestra.plugin.kubernetes.core.PodCreate", spec: { containers: [{ name: "m", image: "busybox" }] }, inputFiles: { "d.txt": "{{ inputs.data }}" } }, { inputs: { data: { path: dataFile } } }).description;
+    expect(d.inputFiles).toEqual([{ name: "d.txt", content: { path: dataFile } }]);
+  });
+});
