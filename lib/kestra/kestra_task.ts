@@ -242,14 +242,6 @@ function readTask(located: Located, flow: Record<string, unknown> | undefined, o
     -readonly [K in keyof PodDocument]: PodDocument[K];
   } = { workingDir: options.workingDir ?? KESTRA_WORKING_DIR };
 
-  const labels: Record<string, string> = {};
-  const identity = { "kestra.io/namespace": flow?.["namespace"], "kestra.io/flow-id": flow?.["id"], "kestra.io/task-id": task["id"] };
-  for (const [key, value] of Object.entries(identity)) {
-    const checked = labelValue(value);
-    if (checked !== undefined) labels[key] = checked;
-  }
-  if (Object.keys(labels).length > 0) out.labels = labels;
-
   if (task["namespace"] !== undefined) {
     const namespace = expectString(render("namespace"), at(path, "namespace"), issues);
     if (namespace !== undefined) out.namespace = namespace;
@@ -265,6 +257,14 @@ function readTask(located: Located, flow: Record<string, unknown> | undefined, o
       out.metadata = rest;
     }
   }
+  // Labels that say where the pod comes from, as Kestra sets them; the task's own labels win.
+  const labels: Record<string, string> = {};
+  const identity = { "kestra.io/namespace": flow?.["namespace"], "kestra.io/flow-id": flow?.["id"], "kestra.io/task-id": task["id"] };
+  for (const [key, value] of Object.entries(identity)) {
+    const checked = labelValue(value);
+    if (checked !== undefined && out.metadata?.labels?.[key] === undefined) labels[key] = checked;
+  }
+  if (Object.keys(labels).length > 0) out.labels = labels;
   if (task["spec"] === undefined) issues.add(at(path, "spec"), "missing: a PodCreate task needs a pod spec with at least one container");
   else {
     const spec = expectRecord(render("spec"), at(path, "spec"), issues);

@@ -108,6 +108,10 @@ describe("fromKestra maps every PodCreate property", () => {
     expect(d.metadata).toMatchObject({ generateName: "r-", finalizers: ["f/x"] });
   });
 
+  test("the task's own labels win over the kestra.io labels podkit adds", () => {
+    expect(build({ metadata: { labels: { "kestra.io/flow-id": "mine" } } }).metadata.labels).toEqual({ "kestra.io/flow-id": "mine", "kestra.io/namespace": "company.team", "kestra.io/task-id": "t" });
+  });
+
   test("metadata.namespace is the namespace when the task gives none", () => {
     expect(build({ metadata: { namespace: "jobs" } }).namespace).toBe("jobs");
   });
