@@ -85,7 +85,6 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
   if (options.outputDir === "") throw new TypeError("Cannot download output files: the output directory is empty");
   signal?.throwIfAborted();
   const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
-  const withSignal = signal === undefined ? {} : { signal };
   const retry = { retries: options.retries ?? 3, signal };
 
   const selection = selectOutputs(await retryOnConnectionLoss(() => list(target, workingDir, signal), retry), options.globs);
@@ -104,14 +103,31 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
           onProgress(received);
         });
       }
+      // A failing extraction (a full disk) stops the command instead of leaving it
+      // blocked on a stream nobody reads.
+      const local = new AbortController();
+      const onAbort = (): void => local.abort(signal?.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      let extractError: { error: unknown } | undefined;
       const extracting = extractTar(archive, options.outputDir, { accept: (name) => wanted.has(name) });
+      extracting.catch((error: unknown) => {
+        extractError = { error };
+        local.abort(error);
+      });
       let exec;
       try {
-        exec = await execInPod(target, ["sh", "-c", ARCHIVE_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout: archive, label: "tar -c", ...withSignal });
+        exec = await execInPod(target, ["sh", "-c", ARCHIVE_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout: archive, label: "tar -c", signal: local.signal });
       } catch (error) {
+        // Only an extraction that failed on its own explains the failure; destroying the
+        // archive below makes it fail too.
+        const cause = extractError;
         archive.destroy();
         await extracting.catch(() => undefined);
+        if (signal?.aborted) throw signal.reason;
+        if (cause !== undefined) throw cause.error;
         throw error;
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
       }
       if (exec.exitCode !== 0) {
         archive.destroy();

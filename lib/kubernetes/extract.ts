@@ -87,6 +87,8 @@ export async function extractTar(
 
   const extract = tar.extract();
   const feeding = feed(source, extract);
+  // Awaited below; when the loop fails first, its rejection must not count as unhandled.
+  feeding.catch(() => undefined);
   try {
     for await (const entry of extract) {
       const header = entry.header;

@@ -13,6 +13,7 @@ import { createWriteStream } from "node:fs";
 import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { createServer, connect, type Socket } from "node:net";
 import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -220,6 +221,15 @@ describe("downloadOutputs() on a real cluster", () => {
     expect(progress.at(-1)).toBeGreaterThanOrEqual(result.bytes);
   });
 
+  test("a local failure stops the command in the pod and is reported as it is", async () => {
+    await sh(`mkdir -p ${WORK}/out && printf x > ${WORK}/out/local.txt`);
+    const notADirectory = join(local, "plain-file");
+    await writeFile(notADirectory, "x");
+    const started = Date.now();
+    await expect(downloadOutputs(target, { workingDir: WORK, globs: ["out/**"], outputDir: notADirectory })).rejects.toThrow(/EEXIST|ENOTDIR/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   test("never takes podkit's markers, and takes nothing when nothing matches", async () => {
     await touchMarker(target, `${WORK}/.podkit-ended`);
     const all = await downloadOutputs(target, { workingDir: WORK, globs: ["*"], outputDir: join(local, "all") });
@@ -331,6 +341,79 @@ describe("other images and restrictive security contexts", () => {
     const down = await downloadOutputs(bare, { workingDir: WORK, globs: ["in.bin"], outputDir: join(local, "bare") });
     expect(down.verified).toBe("size");
     expect(down.files[0]?.sha256).toBe(up.files[0]?.sha256);
+  });
+});
+
+describe("a lost connection to the API server", () => {
+  test("an upload and a download cut in the middle are run again and arrive whole", async () => {
+    // A TCP proxy in front of the API server, whose connections the test cuts once
+    // mid-transfer, as an API server restart would.
+    const upstream = new URL(kubeConfig.getCurrentCluster()?.server ?? "");
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const server = connect(Number(upstream.port || 443), upstream.hostname);
+      for (const s of [client, server]) {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+        s.on("error", () => undefined);
+      }
+      client.pipe(server).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const port = (proxy.address() as { port: number }).port;
+    const cut = (): void => {
+      for (const s of sockets) s.destroy();
+    };
+    try {
+      const viaProxy = new KubeConfig();
+      viaProxy.loadFromOptions({
+        clusters: kubeConfig.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` })),
+        users: kubeConfig.users,
+        contexts: kubeConfig.contexts,
+        currentContext: kubeConfig.currentContext,
+      });
+      const flaky = { ...target, kubeConfig: viaProxy };
+      const source = join(local, "cut.bin");
+      const digest = await randomFile(source, 60 * 1024 * 1024);
+
+      let cuts = 0;
+      const starts: number[] = [];
+      const up = await uploadInputs(flaky, {
+        workingDir: WORK,
+        files: [{ name: "cut/cut.bin", content: { path: source } }],
+        onProgress: (bytes) => {
+          if (bytes === 0) starts.push(Date.now());
+          if (bytes > 20 * 1024 * 1024 && cuts === 0) {
+            cuts++;
+            cut();
+          }
+        },
+      });
+      expect(cuts).toBe(1);
+      expect(starts.length).toBe(2);
+      expect(up.files[0]?.sha256).toBe(digest);
+      expect((await sh(`sha256sum ${WORK}/cut/cut.bin`)).slice(0, 64)).toBe(digest);
+
+      let downCuts = 0;
+      const down = await downloadOutputs(flaky, {
+        workingDir: WORK,
+        globs: ["cut/*"],
+        outputDir: join(local, "cut-back"),
+        onProgress: (bytes) => {
+          if (bytes > 20 * 1024 * 1024 && downCuts === 0) {
+            downCuts++;
+            cut();
+          }
+        },
+      });
+      expect(downCuts).toBe(1);
+      expect(down.files[0]?.sha256).toBe(digest);
+      expect(sha256(await readFile(join(local, "cut-back/cut/cut.bin")))).toBe(digest);
+      await sh(`rm -rf ${WORK}/cut`);
+    } finally {
+      cut();
+      proxy.close();
+    }
   });
 });
 
