@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
 import type { PodBuilder } from "../builders/pod.ts";
@@ -71,10 +71,11 @@ function parseInputs(flags: readonly string[]): Record<string, InputValue> {
 
 function load(file: string, flags: CommonFlags, cwd: string): PodBuilder {
   const inputs = parseInputs(flags.input);
-  const path = resolve(cwd, file);
+  // "-" reads the definition from standard input; its relative paths are then the cwd's.
+  const path = file === "-" ? join(cwd, "-") : resolve(cwd, file);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readFileSync(file === "-" ? 0 : path, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new NoInputError(`Cannot read "${file}": ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
@@ -279,7 +280,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     program
       .command("run")
       .description("run the pod of FILE (Kestra YAML, or podkit YAML/JSON), streaming its logs; exits with its exit code")
-      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON)"),
+      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON); - for standard input"),
   )
     .option("-o, --output-dir <dir>", "where output files land (default: a new temporary directory)")
     .option("--context <name>", "kubeconfig context to use")
@@ -294,7 +295,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     program
       .command("plan")
       .description("print the validated manifest (YAML) and the numbered plan of FILE, without touching a cluster")
-      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON)"),
+      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON); - for standard input"),
   ).action(async (file: string, flags: CommonFlags) => {
     code = await run(file, { ...flags, dryRun: true }, io);
   });
@@ -315,6 +316,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     } else {
       errorReporter.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
-    return exitCodeFor(error, signalName(io.signal));
+    const exitCode = exitCodeFor(error, signalName(io.signal));
+    if (argv.includes("--json")) io.stdout.write(errorJson(error, exitCode));
+    return exitCode;
   }
+}
+
+/** A failure before or outside the run, as `--json` reports it: `{ ok: false, error }`. */
+function errorJson(error: unknown, exitCode: number): string {
+  const issues = error instanceof PodDefinitionError || error instanceof PodValidationError ? error.issues : undefined;
+  const failure = {
+    name: error instanceof Error ? error.name : "Error",
+    message: error instanceof Error ? error.message : String(error),
+    exitCode,
+    ...(issues === undefined ? {} : { issues }),
+  };
+  return `${JSON.stringify({ ok: false, error: failure }, null, 2)}\n`;
 }

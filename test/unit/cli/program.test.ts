@@ -87,6 +87,12 @@ describe("podkit plan", () => {
     expect(terminal.text("stderr")).toContain("spec.containers[0].comand");
   });
 
+  test("--json reports a definition error as JSON on stdout, with every issue", async () => {
+    const { code, terminal } = await cli(["plan", "--json", join(examples, "input-and-output-files.yaml")]);
+    expect(code).toBe(64);
+    expect(JSON.parse(terminal.text("stdout"))).toMatchObject({ ok: false, error: { name: "PodDefinitionError", exitCode: 64, issues: [{ path: "inputs.file" }] } });
+  });
+
   test("a missing FILE input fails with exit code 64 and says how to give it", async () => {
     const { code, terminal } = await cli(["plan", join(examples, "input-and-output-files.yaml")]);
     expect(code).toBe(64);
