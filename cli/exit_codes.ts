@@ -39,19 +39,43 @@ export const EXIT_CODES = Object.freeze({
   terminated: 143,
 } as const);
 
-/** A bad command line, reported with exit code 64. */
+/**
+ * A bad command line, reported with exit code 64.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./exit_codes.ts";
+ * throw new UsageError('Cannot use --input "file": expected NAME=VALUE');
+ * ```
+ */
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-/** A FILE that cannot be read, reported with exit code 66. */
+/**
+ * A FILE that cannot be read, reported with exit code 66.
+ *
+ * @example
+ * ```ts
+ * import { NoInputError } from "./exit_codes.ts";
+ * throw new NoInputError('Cannot read "flow.yaml": no such file');
+ * ```
+ */
 export class NoInputError extends Error {
   override readonly name = "NoInputError";
 }
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EAI_AGAIN", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
 
-/** True when `error` (or one of its causes) says the cluster could not be reached. */
+/**
+ * True when `error` (or one of its causes) says the cluster could not be reached.
+ *
+ * @example
+ * ```ts
+ * import { isUnreachable } from "./exit_codes.ts";
+ * isUnreachable(new Error("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) })); // true
+ * ```
+ */
 export function isUnreachable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {

@@ -1,7 +1,15 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-/** Where `npm run cluster:up` writes the admin kubeconfig of the project's local cluster. */
+/**
+ * Where `npm run cluster:up` writes the admin kubeconfig of the project's local cluster.
+ *
+ * @example
+ * ```ts
+ * import { LOCAL_CLUSTER_KUBECONFIG } from "./kubeconfig.ts";
+ * console.log(`export KUBECONFIG=${LOCAL_CLUSTER_KUBECONFIG}`);
+ * ```
+ */
 export const LOCAL_CLUSTER_KUBECONFIG = "/var/lib/podkit-cluster/kubeconfig";
 
 /** What {@link chooseKubeconfig} needs to know about the machine. */
