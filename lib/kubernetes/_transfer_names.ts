@@ -19,6 +19,24 @@ export function checkRelativeName(name: string): NameCheck {
   return { ok: true, name: segments.join("/"), segments };
 }
 
+const WINDOWS_DEVICES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+/**
+ * Why a checked name cannot be written as it is on a Windows host, or undefined: a colon
+ * (it would open an alternate data stream), characters Windows forbids, a reserved device
+ * name such as `NUL`, or a segment ending in a dot or space (Windows drops them, so two
+ * names could land on one file).
+ */
+export function windowsNameProblem(segments: readonly string[]): string | undefined {
+  for (const segment of segments) {
+    if (segment.includes(":")) return "the name contains a colon, which opens an alternate data stream on Windows";
+    if (/[<>"|?*\x00-\x1f]/.test(segment)) return "the name contains a character Windows does not allow";
+    if (WINDOWS_DEVICES.test(segment)) return `"${segment}" is a reserved device name on Windows`;
+    if (/[. ]$/.test(segment)) return "a segment of the name ends with a dot or a space, which Windows drops";
+  }
+  return undefined;
+}
+
 /** Prefix of the files podkit itself keeps in the working directory (markers). */
 export const RESERVED_PREFIX = ".podkit-";
 

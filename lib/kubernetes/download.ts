@@ -3,6 +3,7 @@ import type { OutputFile, RefusedEntry } from "../result.ts";
 import { execInPod, type ExecTarget } from "./exec.ts";
 import { extractTar } from "./extract.ts";
 import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_transfer_listing.ts";
+import { throttleProgress } from "./_transfer_progress.ts";
 import { retryOnConnectionLoss } from "./_transfer_retry.ts";
 import { remoteDigests } from "./_transfer_verify.ts";
 
@@ -16,7 +17,10 @@ export interface DownloadOptions {
   readonly outputDir: string;
   /** Aborts the download; the call rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /** Called as bytes of the archive arrive, with the total so far. */
+  /**
+   * Called as bytes of the archives arrive (at most every 100 ms, and with the final
+   * count), with the total so far, retried attempts included.
+   */
   readonly onProgress?: (bytes: number) => void;
   /**
    * How many more times each step (listing, each archive, verification) is run when the
@@ -67,7 +71,7 @@ const ARCHIVE_SCRIPT = 'cd "$1" || exit 90; shift; exec tar -c -f - "$@"';
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { downloadOutputs } from "./download.ts";
+ * import { downloadOutputs } from "podkit/kubernetes";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();
@@ -93,6 +97,7 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
   if (selection.files.length === 0) return { files, refused, bytes: 0, verified: "sha256" };
 
   let received = 0;
+  const progress = throttleProgress(onProgress);
   for (const batch of batchNames(selection.files.map((entry) => entry.name))) {
     const wanted = new Set(batch);
     const extracted = await retryOnConnectionLoss(async () => {
@@ -100,7 +105,7 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
       if (onProgress !== undefined) {
         archive.on("data", (chunk: Buffer) => {
           received += chunk.length;
-          onProgress(received);
+          progress.update(received);
         });
       }
       // A failing extraction (a full disk) stops the command instead of leaving it
@@ -136,6 +141,7 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
       }
       return await extracting;
     }, retry);
+    progress.flush();
     files.push(...extracted.files);
     refused.push(...extracted.refused);
   }

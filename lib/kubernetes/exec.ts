@@ -66,7 +66,7 @@ export interface ExecResult {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { execInPod, ExecConnectionError } from "./exec.ts";
+ * import { execInPod, ExecConnectionError } from "podkit/kubernetes";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();
@@ -135,7 +135,7 @@ interface Socket {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { execInPod } from "./exec.ts";
+ * import { execInPod } from "podkit/kubernetes";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();
@@ -415,7 +415,7 @@ export interface TouchMarkerOptions {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { touchMarker } from "./exec.ts";
+ * import { touchMarker } from "podkit/kubernetes";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();

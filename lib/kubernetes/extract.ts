@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import tar from "tar-stream";
 import type { Extract } from "tar-stream";
 import type { OutputFile, RefusedEntry } from "../result.ts";
-import { checkRelativeName } from "./_transfer_names.ts";
+import { checkRelativeName, windowsNameProblem } from "./_transfer_names.ts";
 
 /** Options of {@link extractTar}. */
 export interface ExtractTarOptions {
@@ -35,7 +35,7 @@ const LINK_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** File-system errors that mean "this entry conflicts with what is already there". */
-const CONFLICT_CODES = new Set(["EEXIST", "EISDIR", "ENOTDIR", "ENOTEMPTY", "ELOOP"]);
+const CONFLICT_CODES = new Set(["EEXIST", "EISDIR", "ENOTDIR", "ENOTEMPTY", "ELOOP", "ENAMETOOLONG", "EINVAL"]);
 
 class Refusal extends Error {}
 
@@ -44,7 +44,8 @@ class Refusal extends Error {}
  * outside `outputDir`:
  *
  * - names that are absolute, contain a `..` segment, a backslash, a drive letter or a NUL
- *   are refused;
+ *   are refused, and on Windows also names with a colon, a reserved device name (`NUL`)
+ *   or a trailing dot or space; names the local file system rejects (too long) are refused;
  * - symbolic links, hard links, FIFOs and device nodes are never created: they are refused,
  *   except that a hard link to a regular file written earlier from the same archive (how
  *   tar stores a second name of one file) is written as a copy of that file;
@@ -61,7 +62,7 @@ class Refusal extends Error {}
  * @example
  * ```ts
  * import { createReadStream } from "node:fs";
- * import { extractTar } from "./extract.ts";
+ * import { extractTar } from "podkit/kubernetes";
  *
  * async function unpack(archive: string, into: string): Promise<void> {
  *   const { files, refused } = await extractTar(createReadStream(archive), into, {
@@ -84,6 +85,7 @@ export async function extractTar(
   const written = new Set<string>();
   const knownDirs = new Set<string>();
   const accept = options.accept ?? (() => true);
+  const onWindows = process.platform === "win32";
 
   const extract = tar.extract();
   const feeding = feed(source, extract);
@@ -103,6 +105,11 @@ export async function extractTar(
           continue;
         }
         const name = check.name;
+        const windows = onWindows ? windowsNameProblem(check.segments) : undefined;
+        if (windows !== undefined) {
+          refused.push({ name, type, reason: windows });
+          continue;
+        }
         if (type === "directory") {
           await ensureDirs(root, check.segments, knownDirs);
           continue;
@@ -206,7 +213,9 @@ async function ensureDirs(root: string, segments: readonly string[], known: Set<
     try {
       await mkdir(current, 0o755);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENAMETOOLONG" || code === "EINVAL") throw new Refusal(`the local file system does not accept this name (${code})`);
+      if (code !== "EEXIST") throw error;
       const stat = await lstat(current);
       if (stat.isSymbolicLink()) throw new Refusal(`a component of the path ("${segment}") is a symbolic link`);
       if (!stat.isDirectory()) throw new Refusal(`a component of the path ("${segment}") is not a directory`);
@@ -262,7 +271,7 @@ async function writeFile(
     await unlink(partial).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== undefined && CONFLICT_CODES.has(code)) {
-      throw new Refusal(`cannot replace what already exists at that path (${code})`);
+      throw new Refusal(code === "ENAMETOOLONG" || code === "EINVAL" ? `the local file system does not accept this name (${code})` : `cannot replace what already exists at that path (${code})`);
     }
     throw error;
   }

@@ -1,6 +1,7 @@
 import type { InputFile } from "../description.ts";
 import { execInPod, touchMarker, type ExecTarget } from "./exec.ts";
 import { packInputs, prepareInputs, type PackedFile } from "./_transfer_pack.ts";
+import { throttleProgress } from "./_transfer_progress.ts";
 import { retryOnConnectionLoss } from "./_transfer_retry.ts";
 import { remoteDigests } from "./_transfer_verify.ts";
 
@@ -16,7 +17,10 @@ export interface UploadOptions {
   readonly marker?: string;
   /** Aborts the upload; the call rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /** Called as content bytes are sent, with the total of all files. */
+  /**
+   * Called as content bytes are sent (at most every 100 ms, and with the final count),
+   * with the total of all files. A retried send starts again from 0.
+   */
   readonly onProgress?: (bytes: number, totalBytes?: number) => void;
   /**
    * How many more times each step (send, verify, marker) is run when the connection to
@@ -67,7 +71,7 @@ const EXTRACT_SCRIPT = 'cd "$1" || exit 90; exec tar -x -o -f -';
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { uploadInputs } from "./upload.ts";
+ * import { uploadInputs } from "podkit/kubernetes";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();
@@ -97,9 +101,10 @@ export async function uploadInputs(target: ExecTarget, options: UploadOptions): 
     let verified: UploadResult["verified"] = "sha256";
     if (inputs.length > 0) {
       const retry = { retries: options.retries ?? 3, signal };
+      const progress = throttleProgress(onProgress);
       packed = await retryOnConnectionLoss(async () => {
         onProgress?.(0, totalBytes);
-        const { stream, done } = packInputs(inputs, onProgress === undefined ? {} : { onBytes: (bytes) => onProgress(bytes, totalBytes) });
+        const { stream, done } = packInputs(inputs, onProgress === undefined ? {} : { onBytes: (bytes) => progress.update(bytes, totalBytes) });
         // streamx streams are async iterable at run time; their typings do not say so.
         const stdin = stream as unknown as AsyncIterable<Uint8Array>;
         let exec;
@@ -113,7 +118,9 @@ export async function uploadInputs(target: ExecTarget, options: UploadOptions): 
           stream.destroy();
           throw new Error(`Cannot upload input files into "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
         }
-        return await done;
+        const files = await done;
+        progress.flush();
+        return files;
       }, retry);
       verified = await retryOnConnectionLoss(() => verify(target, workingDir, packed, signal), retry);
     }

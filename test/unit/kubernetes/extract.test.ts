@@ -168,6 +168,18 @@ describe("extractTar()", () => {
     expect(refused).toEqual([{ name: "third.txt", type: "link", reason: expect.stringMatching(/hard links/) }]);
   });
 
+  it("refuses a name the local file system rejects and goes on with the next entries", async () => {
+    const tarball = await archive([
+      { name: `${"x".repeat(300)}/file.txt`, content: "too long a directory name" },
+      { name: `${"y".repeat(300)}.txt`, content: "too long a file name" },
+      { name: "after.txt", content: "still written" },
+    ]);
+    const { files, refused } = await extractTar(Readable.from([tarball]), out);
+    expect(files.map((f) => f.name)).toEqual(["after.txt"]);
+    expect(refused.map((r) => r.reason)).toEqual([expect.stringMatching(/ENAMETOOLONG/), expect.stringMatching(/ENAMETOOLONG/)]);
+    expect(await walk(out)).toEqual(["after.txt"]);
+  });
+
   it("keeps the first of two entries with the same name", async () => {
     const tarball = await archive([
       { name: "twice.txt", content: "first" },

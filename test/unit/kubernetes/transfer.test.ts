@@ -138,6 +138,18 @@ describe("upload packing", () => {
   });
 });
 
+describe("names on Windows hosts", () => {
+  it("flags colons, reserved device names, forbidden characters and trailing dots", async () => {
+    const { windowsNameProblem } = await import("../../../lib/kubernetes/_transfer_names.ts");
+    expect(windowsNameProblem(["dir", "file:stream"])).toMatch(/alternate data stream/);
+    expect(windowsNameProblem(["NUL.txt"])).toMatch(/reserved device/);
+    expect(windowsNameProblem(["com1"])).toMatch(/reserved device/);
+    expect(windowsNameProblem(["a?b"])).toMatch(/does not allow/);
+    expect(windowsNameProblem(["trailing."])).toMatch(/dot or a space/);
+    expect(windowsNameProblem(["ok", "a..b", "console.log"])).toBeUndefined();
+  });
+});
+
 describe("output selection", () => {
   const listing: ListingEntry[] = parseListing(
     [
@@ -207,5 +219,22 @@ describe("exec status", () => {
       exitCodeOfStatus({ status: "Failure", reason: "NonZeroExitCode", details: { causes: [{ reason: "ExitCode", message: "3" }] } }),
     ).toBe(3);
     expect(() => exitCodeOfStatus({ status: "Failure", message: 'exec: "nope": executable file not found in $PATH' })).toThrow(/executable file not found/);
+  });
+});
+
+describe("progress throttling", () => {
+  it("passes the first call, holds the rest for the interval, and flushes the last value", async () => {
+    const { throttleProgress } = await import("../../../lib/kubernetes/_transfer_progress.ts");
+    const seen: number[] = [];
+    const progress = throttleProgress((n: number) => seen.push(n), 50);
+    for (let i = 1; i <= 100; i++) progress.update(i);
+    expect(seen).toEqual([1]);
+    await new Promise((r) => setTimeout(r, 60));
+    progress.update(101);
+    progress.update(102);
+    progress.flush();
+    progress.flush();
+    expect(seen).toEqual([1, 101, 102]);
+    expect(() => throttleProgress(undefined).update()).not.toThrow();
   });
 });
