@@ -209,6 +209,7 @@ class Execution {
     const onAbort = (): void => this.#controller.abort(userSignal?.reason);
     let result: RunResult;
     let settled: PodRunError | undefined;
+    let setUp = false;
     try {
       if (userSignal?.aborted) throw new StepFailure("Aborted", "create", "The run was aborted before it started", { cause: userSignal.reason });
       userSignal?.addEventListener("abort", onAbort, { once: true });
@@ -219,6 +220,7 @@ class Execution {
       const kubeConfig = this.#runnerOptions.kubeConfig ?? (await loadKubeConfig(connection));
       this.#client = new KubernetesClient(kubeConfig);
       this.#namespace = resolveNamespace(kubeConfig, this.#plan.namespace, connection);
+      setUp = true;
 
       for (const step of this.#plan.steps) {
         this.#step = step.kind;
@@ -234,8 +236,9 @@ class Execution {
       }
     } catch (error) {
       if (error === settled) throw error;
-      // Bad arguments found before anything was created are the caller's to fix.
-      if (error instanceof TypeError && this.#podName === undefined && this.#pendingCreate === undefined) throw error;
+      // Bad arguments (run id, connection options) are the caller's to fix. Later
+      // TypeErrors are failures of the run (fetch reports a refused connection as one).
+      if (error instanceof TypeError && !setUp) throw error;
       throw await this.#fail(error);
     } finally {
       userSignal?.removeEventListener("abort", onAbort);

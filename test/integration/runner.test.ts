@@ -4,18 +4,31 @@
  * Figures (durations, line counts) are printed to the test output.
  */
 import { readFile } from "node:fs/promises";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { example as example1 } from "../../examples/01-launch-pod.ts";
 import { example as example2 } from "../../examples/02-input-output-files.ts";
 import { example as example3 } from "../../examples/03-file-sidecar-resources.ts";
 import { example as example4 } from "../../examples/04-restrictive-defaults.ts";
 import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
-import { pod, PodRunError, type PodBuilder, type RunResult } from "../../lib/mod.ts";
+import { pod as newPod, PodRunError, type PodBuilder, type RunResult } from "../../lib/mod.ts";
 import { deleteLeftoverPods, kubectl, waitFor } from "./_cluster.ts";
 
-const NAMESPACE = "default";
+// A namespace of its own: other suites clean up pods in "default" while these run.
+const NAMESPACE = "podkit-runner-test";
 const SUITE = { "podkit.test/suite": "runner" };
 const runner = new KubernetesRunner();
+
+/** A pod builder in the suite's namespace, with the suite's label. */
+function pod(): PodBuilder {
+  return newPod().namespace(NAMESPACE).labels(SUITE);
+}
+
+beforeAll(async () => {
+  const exists = await kubectl(["get", "namespace", NAMESPACE, "-o", "name"]);
+  if (exists.code !== 0) await kubectl(["create", "namespace", NAMESPACE]);
+  // Pods are refused until the namespace's default service account exists.
+  await waitFor(async () => ((await kubectl(["get", "serviceaccount", "default", "-n", NAMESPACE])).code === 0 ? true : undefined), 60_000);
+});
 
 afterAll(async () => {
   await deleteLeftoverPods(NAMESPACE, "podkit.test/suite=runner");
@@ -44,7 +57,7 @@ describe("the reference examples, as written", () => {
   test("1. launch a pod: the logs hold exactly the lines 1 to 10", async () => {
     const started = performance.now();
     const streamed: string[] = [];
-    const result = await example1.labels(SUITE).run(runner, { onLog: (l) => streamed.push(l.line) });
+    const result = await example1.namespace(NAMESPACE).labels(SUITE).run(runner, { onLog: (l) => streamed.push(l.line) });
     expect(result.logs.map((l) => l.line)).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
     expect(streamed).toEqual(result.logs.map((l) => l.line));
     expect(result.logs.every((l) => l.container === "unittest" && /^\d{4}-\d\d-\d\dT/.test(l.timestamp))).toBe(true);
@@ -62,7 +75,7 @@ describe("the reference examples, as written", () => {
   ] as const) {
     test(`${name}: out.txt comes back with the bytes of data.txt`, async () => {
       const started = performance.now();
-      const result = await example.labels(SUITE).run(runner);
+      const result = await example.namespace(NAMESPACE).labels(SUITE).run(runner);
       const input = example.description.inputFiles[0]?.content;
       expect(typeof input).toBe("string");
       expect(result.outputFiles.map((f) => f.name)).toEqual(["out.txt"]);
@@ -81,7 +94,6 @@ describe("logs", () => {
     const count = 5000;
     const script = (tag: string) => `i=1; while [ $i -le ${count} ]; do echo "${tag} $i"; i=$((i+1)); done`;
     const result = await pod()
-      .labels(SUITE)
       .container({ name: "left", image: "busybox", command: ["sh", "-c", script("left")] })
       .container({ name: "right", image: "busybox", command: ["sh", "-c", script("right")] })
       .run(runner);
@@ -95,13 +107,22 @@ describe("logs", () => {
   test("100 000 lines printed as fast as possible: all collected, in order", async () => {
     const count = 100_000;
     const started = performance.now();
-    const handle = runner.start(pod().labels(SUITE).container({ name: "flood", image: "busybox", command: ["seq", "1", String(count)] }).compile());
+    // The container lingers a second after printing: containerd 1.6 (the local cluster's)
+    // stops copying a container's output into its log file when the container exits, and
+    // loses the last lines of a burst that ends with the exit (seen: 85 819 of 100 000
+    // lines in the kubelet's own file, whatever reads it). What reaches the file, the
+    // runner brings back in full.
+    const handle = runner.start(
+      pod().container({ name: "flood", image: "busybox", command: ["sh", "-c", `seq 1 ${count}; sleep 1`] }).compile(),
+    );
     let iterated = 0;
+    let outOfOrder: string | undefined;
     for await (const line of handle.logs) {
-      if (line.line !== String(iterated + 1)) throw new Error(`Line ${iterated + 1} is "${line.line}"`);
+      if (line.line !== String(iterated + 1)) outOfOrder ??= `line ${iterated + 1} is "${line.line}"`;
       iterated += 1;
     }
     const result = await handle.result;
+    expect(outOfOrder).toBeUndefined();
     expect(iterated).toBe(count);
     expect(result.logs).toHaveLength(count);
     expect(result.logs.at(-1)?.line).toBe(String(count));
@@ -112,7 +133,6 @@ describe("logs", () => {
     // containerd drops the "\r" of a "\r\n" line ending before the kubelet serves the log;
     // a carriage return anywhere else in a line comes through.
     const result = await pod()
-      .labels(SUITE)
       .container({ name: "main", image: "busybox", command: ["sh", "-c", "printf '  lead\\ttab  \\n\\nx  y\\rz \\nno newline'"] })
       .run(runner);
     expect(result.logs.map((l) => l.line)).toEqual(["  lead\ttab  ", "", "x  y\rz ", "no newline"]);
@@ -120,7 +140,6 @@ describe("logs", () => {
 
   test("user init containers are followed too; podkit's own are not", async () => {
     const result = await pod()
-      .labels(SUITE)
       .initContainer({ name: "prepare", image: "busybox", command: ["echo", "from init"] })
       .container({ name: "main", image: "busybox", command: ["echo", "from main"] })
       .inputFile("in.txt", "x")
@@ -138,7 +157,6 @@ describe("logs", () => {
 describe("outputs", () => {
   test('::{"outputs":{"a":1,"s":"x  y"}}:: yields vars { a: 1, s: "x  y" }', async () => {
     const result = await pod()
-      .labels(SUITE)
       .container({ name: "main", image: "busybox", command: ["sh", "-c", `echo '::{"outputs":{"a":1,"s":"x  y"}}::'`] })
       .run(runner);
     expect(result.vars).toEqual({ a: 1, s: "x  y" });
@@ -149,7 +167,6 @@ describe("failures", () => {
   test("exit code 3: the run fails with the exit code, the log tail, and what was collected", async () => {
     const error = await rejection(
       pod()
-        .labels(SUITE)
         .container({
           name: "main",
           image: "busybox",
@@ -173,7 +190,6 @@ describe("failures", () => {
   test("a container over its memory limit is reported as OOMKilled", async () => {
     const error = await rejection(
       pod()
-        .labels(SUITE)
         .container({
           name: "hog",
           image: "busybox",
@@ -190,7 +206,7 @@ describe("failures", () => {
   test("a missing image fails within seconds, with the reason and the pod's events", async () => {
     const started = performance.now();
     const error = await rejection(
-      pod().labels(SUITE).container({ name: "main", image: "podkit.invalid/no-such-image:1", command: ["true"] }).waitUntilRunning("PT10M").run(runner),
+      pod().container({ name: "main", image: "podkit.invalid/no-such-image:1", command: ["true"] }).waitUntilRunning("PT10M").run(runner),
     );
     const elapsed = performance.now() - started;
     expect(error.reason).toBe("ImagePull");
@@ -200,10 +216,52 @@ describe("failures", () => {
     report("missing image", { failedAfterMs: Math.round(elapsed), events: error.events.map((e) => e.reason) });
   });
 
+  test("a pod no node can take fails as Unschedulable with the scheduler's message", async () => {
+    const error = await rejection(
+      pod()
+        .container({ name: "main", image: "busybox", command: ["true"] })
+        .spec({ nodeSelector: { "podkit.test/no-such-node": "true" } })
+        .waitUntilRunning("PT5S")
+        .run(runner),
+    );
+    expect(error.reason).toBe("Unschedulable");
+    expect(error.step).toBe("waitScheduled");
+    expect(error.message).toMatch(/node\(s\) didn't match Pod's node affinity\/selector/);
+    expect(await waitFor(async () => ((await podExists(error.podName as string)) ? undefined : true), 30_000)).toBe(true);
+  });
+
+  test("a container that cannot be configured fails fast as ConfigError", async () => {
+    const started = performance.now();
+    const error = await rejection(
+      pod()
+        .container({
+          name: "main",
+          image: "busybox",
+          command: ["true"],
+          env: [{ name: "SECRET", valueFrom: { secretKeyRef: { name: "podkit-no-such-secret", key: "k" } } }],
+        })
+        .run(runner),
+    );
+    expect(error.reason).toBe("ConfigError");
+    expect(error.message).toMatch(/CreateContainerConfigError/);
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
+  test("progress is reported at each milestone", async () => {
+    const steps: string[] = [];
+    await pod()
+      .container({ name: "main", image: "busybox", command: ["sh", "-c", "cat {{workingDir}}/in.txt > {{workingDir}}/out.txt"] })
+      .inputFile("in.txt", "x")
+      .outputFiles("out.txt")
+      .run(runner, { onProgress: (e) => steps.push(e.step) });
+    for (const step of ["create", "waitScheduled", "uploadInputs", "waitRunning", "waitCompletion", "downloadOutputs", "delete"]) {
+      expect(steps).toContain(step);
+    }
+  });
+
   test("a pod deleted by someone else fails the run at once", async () => {
     let name: string | undefined;
     const run = pod()
-      .labels(SUITE)
       .container({ name: "main", image: "busybox", command: ["sh", "-c", "echo up; sleep 300"] })
       .run(runner, { onProgress: (e) => (name ??= e.podName) });
     const pending = rejection(run);
@@ -221,7 +279,7 @@ describe("failures", () => {
 
   test("a run past waitRunning times out and deletes its pod", async () => {
     const error = await rejection(
-      pod().labels(SUITE).container({ name: "main", image: "busybox", command: ["sleep", "300"] }).waitRunning("PT3S").run(runner),
+      pod().container({ name: "main", image: "busybox", command: ["sleep", "300"] }).waitRunning("PT3S").run(runner),
     );
     expect(error.reason).toBe("Timeout");
     expect(error.timedOut).toBe(true);
@@ -234,7 +292,6 @@ describe("cleanup and resume", () => {
     const controller = new AbortController();
     let name: string | undefined;
     const run = pod()
-      .labels(SUITE)
       .container({ name: "main", image: "busybox", command: ["sh", "-c", "echo started; sleep 300"] })
       .run(runner, {
         signal: controller.signal,
@@ -252,7 +309,7 @@ describe("cleanup and resume", () => {
 
   test("an already aborted signal rejects before anything is created", async () => {
     const error = await rejection(
-      runner.run(pod().labels(SUITE).container({ name: "main", image: "busybox" }).compile(), { signal: AbortSignal.abort() }),
+      runner.run(pod().container({ name: "main", image: "busybox" }).compile(), { signal: AbortSignal.abort() }),
     );
     expect(error.reason).toBe("Aborted");
     expect(error.podName).toBeUndefined();
@@ -260,7 +317,6 @@ describe("cleanup and resume", () => {
 
   test("delete: false keeps the pod, ended, and its sidecar released", async () => {
     const result = await pod()
-      .labels(SUITE)
       .container({ name: "main", image: "busybox", command: ["sh", "-c", "echo kept > {{workingDir}}/k.txt"] })
       .outputFiles("k.txt")
       .delete(false)
@@ -283,7 +339,6 @@ describe("cleanup and resume", () => {
     const runId = `resume-${Date.now().toString(36)}`;
     const build = (): PodBuilder =>
       pod()
-        .labels(SUITE)
         .runId(runId)
         .container({ name: "main", image: "busybox", command: ["sh", "-c", "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.5; done"] });
     let firstStarted = false;
