@@ -255,6 +255,8 @@ export async function execInPod(
     };
     const onAbort = (): void => finish(signal?.reason ?? new Error("Aborted"));
     signal?.addEventListener("abort", onAbort, { once: true });
+    // A consumer that fails would otherwise leave the socket paused for ever.
+    stdout?.once("error", (error: unknown) => finish(error));
 
     ws.on("error", (error) => finish(new ExecConnectionError(`Exec ${what} in ${where} failed: ${error.message}`, { started: true, cause: error })));
     ws.on("close", (code, reason) => {
@@ -312,7 +314,9 @@ async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>): 
   const send = (frame: Buffer): Promise<void> =>
     new Promise((resolve, reject) => ws.send(frame, (error) => (error ? reject(error) : resolve())));
   for await (const data of stdin as AsyncIterable<unknown>) {
-    const chunk = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data as Uint8Array);
+    // A view of the caller's bytes, not a copy: the frame below is the only copy.
+    const bytes = data as Uint8Array;
+    const chunk = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.isBuffer(data) ? data : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let offset = 0; offset < chunk.length; offset += FRAME_BYTES) {
       if (ws.readyState !== OPEN) throw new Error("the connection is closed");
       const piece = chunk.subarray(offset, offset + FRAME_BYTES);

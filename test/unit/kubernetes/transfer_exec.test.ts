@@ -145,6 +145,16 @@ describe("execInPod()", () => {
     expect(received).toBe(8 * 1024 * 1024);
   });
 
+  it("rejects when standard output fails, instead of waiting on a paused socket", async () => {
+    const failing = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _encoding, callback) {
+        setTimeout(() => callback(new Error("disk full")), 5);
+      },
+    });
+    await expect(execInPod(target, ["flood", "8"], { stdout: failing })).rejects.toThrow("disk full");
+  });
+
   it("rejects at once when aborted, with the signal's reason", async () => {
     const controller = new AbortController();
     const stdin = new PassThrough();
