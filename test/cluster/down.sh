@@ -107,11 +107,19 @@ remove_kubelet_chains() {
   done
 }
 
-# The kubelet's QoS cgroups (kubepods/...) under every v1 hierarchy; only empty ones can
-# go, and with every container stopped they are.
+# The kubelet's QoS cgroups (kubepods/...) under every v1 hierarchy. Normally every
+# container is gone by now; a process still in one (its shim was killed before it could
+# stop it) is a container of this cluster and is killed, then the empty cgroups go.
 remove_kubelet_cgroups() {
-  local d
-  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods /sys/fs/cgroup/unified/kubepods; do
+  local d pids
+  pids=$(find /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u || true)
+  if [ -n "$pids" ]; then
+    log "killing leftover container processes: $(echo $pids)"
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.5
+  fi
+  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [ -d "$d" ] || continue
     find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
     [ ! -d "$d" ] || log "could not remove cgroup $d"
