@@ -19,7 +19,16 @@ export type ContainerPhase =
       readonly finishedAt?: string;
     };
 
-/** Waiting reasons after which a pod cannot start without someone changing it. */
+/**
+ * Waiting reasons after which a pod cannot start without someone changing it, and the
+ * failure each one is reported as.
+ *
+ * @example
+ * ```ts
+ * import { FATAL_WAITING_REASONS } from "podkit/kubernetes";
+ * FATAL_WAITING_REASONS["ImagePullBackOff"]; // "ImagePull"
+ * ```
+ */
 export const FATAL_WAITING_REASONS: Readonly<Record<string, "ImagePull" | "ConfigError">> = {
   ErrImagePull: "ImagePull",
   ImagePullBackOff: "ImagePull",

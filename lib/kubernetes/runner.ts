@@ -24,7 +24,18 @@ import { PodTracker, type PodSnapshot, type UntilOutcome } from "./pod_tracker.t
 import { uploadInputs } from "./upload.ts";
 import { watchPod } from "./watch.ts";
 
-/** Options of a {@link KubernetesRunner}. */
+/**
+ * Options of a {@link KubernetesRunner}.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { KubernetesRunner } from "podkit/kubernetes";
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromFile("/etc/podkit/kubeconfig");
+ * const runner = new KubernetesRunner({ kubeConfig });
+ * ```
+ */
 export interface KubernetesRunnerOptions {
   /** A ready client configuration. Wins over every connection option. */
   readonly kubeConfig?: KubeConfig;
@@ -35,7 +46,19 @@ export interface KubernetesRunnerOptions {
   readonly connection?: ConnectionOptions;
 }
 
-/** A run in progress: its log lines as they arrive, and its outcome. */
+/**
+ * A run in progress: its log lines as they arrive, and its outcome. Await `result` (or
+ * attach a handler to it) even when only the logs matter: it rejects when the run fails.
+ *
+ * @example
+ * ```ts
+ * import { pod } from "podkit";
+ * import { KubernetesRunner, type RunHandle } from "podkit/kubernetes";
+ * const handle: RunHandle = new KubernetesRunner().start(pod().container({ name: "main", image: "busybox", command: ["seq", "3"] }).compile());
+ * for await (const line of handle.logs) console.log(line.line);
+ * await handle.result;
+ * ```
+ */
 export interface RunHandle {
   /**
    * Every log line of the user containers, in arrival order (in order per container).
@@ -47,7 +70,20 @@ export interface RunHandle {
   readonly result: Promise<RunResult>;
 }
 
-/** The environment variable holding the output nonce when `outputNonce` is on. */
+/**
+ * The environment variable that holds the run's output nonce in every user container when
+ * `outputNonce` is on. Output lines must then read `::podkit-<nonce>::{"outputs":{…}}::`,
+ * which log text from elsewhere cannot forge.
+ *
+ * @example
+ * ```ts
+ * import { pod } from "podkit";
+ * import { OUTPUT_NONCE_ENV } from "podkit/kubernetes";
+ * pod()
+ *   .outputNonce()
+ *   .container({ name: "main", image: "busybox", command: ["sh", "-c", `echo "::podkit-$${OUTPUT_NONCE_ENV}::{\"outputs\":{\"ok\":true}}::"`] });
+ * ```
+ */
 export const OUTPUT_NONCE_ENV = "PODKIT_OUTPUT_NONCE";
 
 const RUN_ID = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -313,6 +349,11 @@ class Execution {
     this.#pod = pod;
     this.#podName = pod.metadata?.name;
     this.#uid = pod.metadata?.uid;
+    if (this.#nonce !== undefined) {
+      // A reattached pod prints the nonce it was created with, not this run's.
+      const env = pod.spec?.containers.flatMap((c) => c.env ?? []).find((e) => e.name === OUTPUT_NONCE_ENV);
+      if (env?.value !== undefined) this.#nonce = env.value;
+    }
     if (this.#podName === undefined) throw new StepFailure("ApiError", "create", "The API server returned a pod without a name");
   }
 
@@ -350,8 +391,7 @@ class Execution {
     }, this.#deadline(budget, true));
     if (outcome.kind === "deadline") throw this.#startupTimeout(outcome.snapshot, budget);
     if (outcome.value === "done") return;
-    const totalBytes = files.length;
-    this.#progress("uploadInputs", `Uploading ${totalBytes} input file${totalBytes === 1 ? "" : "s"}`);
+    this.#progress("uploadInputs", `Uploading ${files.length} input file${files.length === 1 ? "" : "s"}`);
     try {
       const uploaded = await uploadInputs(this.#target(step.container), {
         workingDir: step.workingDir,

@@ -9,7 +9,7 @@ import { example as example1 } from "../../examples/01-launch-pod.ts";
 import { example as example2 } from "../../examples/02-input-output-files.ts";
 import { example as example3 } from "../../examples/03-file-sidecar-resources.ts";
 import { example as example4 } from "../../examples/04-restrictive-defaults.ts";
-import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
+import { KubernetesRunner, OUTPUT_NONCE_ENV } from "../../lib/kubernetes/mod.ts";
 import { pod as newPod, PodRunError, type PodBuilder, type RunResult } from "../../lib/mod.ts";
 import { deleteLeftoverPods, kubectl, waitFor } from "./_cluster.ts";
 
@@ -160,6 +160,12 @@ describe("outputs", () => {
       .container({ name: "main", image: "busybox", command: ["sh", "-c", `echo '::{"outputs":{"a":1,"s":"x  y"}}::'`] })
       .run(runner);
     expect(result.vars).toEqual({ a: 1, s: "x  y" });
+  });
+
+  test("with outputNonce, only lines carrying the run's nonce count", async () => {
+    const script = `echo '::{"outputs":{"forged":true}}::'; echo "::podkit-$${OUTPUT_NONCE_ENV}::{\\"outputs\\":{\\"real\\":1}}::"`;
+    const result = await pod().outputNonce().container({ name: "main", image: "busybox", command: ["sh", "-c", script] }).run(runner);
+    expect(result.vars).toEqual({ real: 1 });
   });
 });
 
