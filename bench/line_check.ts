@@ -12,7 +12,12 @@ export interface LineCheck {
   readonly duplicated: number;
   /** Lines that are not part of the sequence (tool chatter, corrupted lines). */
   readonly foreign: number;
+  /** The first few runs of lost lines, `[first, last]`, to tell a lost head from a lost tail. */
+  readonly gaps: readonly (readonly [number, number])[];
 }
+
+/** How many runs of lost lines {@link LineCheck.gaps} lists. */
+const MAX_GAPS = 5;
 
 /**
  * Incremental checker for the output of `seq 1 N`: feed it lines as they arrive, in any
@@ -22,7 +27,7 @@ export interface LineCheck {
  * ```ts
  * const c = new LineChecker(3);
  * for (const l of ["1", "3", "3", "hello"]) c.add(l);
- * c.result(); // { expected: 3, collected: 4, distinct: 2, lost: 1, duplicated: 1, foreign: 1 }
+ * c.result(); // { expected: 3, collected: 4, distinct: 2, lost: 1, duplicated: 1, foreign: 1, gaps: [[2, 2]] }
  * ```
  */
 export class LineChecker {
@@ -72,6 +77,17 @@ export class LineChecker {
   }
 
   result(): LineCheck {
+    const gaps: [number, number][] = [];
+    let start = 0;
+    for (let n = 1; n <= this.#expected + 1 && gaps.length < MAX_GAPS; n++) {
+      const seen = n <= this.#expected && (this.#seen[(n - 1) >> 3]! & (1 << ((n - 1) & 7))) !== 0;
+      if (n <= this.#expected && !seen) {
+        if (start === 0) start = n;
+      } else if (start !== 0) {
+        gaps.push([start, n - 1]);
+        start = 0;
+      }
+    }
     return {
       expected: this.#expected,
       collected: this.#collected,
@@ -79,6 +95,7 @@ export class LineChecker {
       lost: this.#expected - this.#distinct,
       duplicated: this.#duplicated,
       foreign: this.#foreign,
+      gaps,
     };
   }
 }

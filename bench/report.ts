@@ -100,6 +100,12 @@ export function headlineRatios(result: SuiteResult, scenarios: readonly Scenario
   return out;
 }
 
+/** `[[1, 2000], [5000, 5000]]` → `1–2,000, 5,000`. */
+function formatGaps(gaps: readonly (readonly [number, number])[]): string {
+  const parts = gaps.map(([a, b]) => (a === b ? formatNumber(a) : `${formatNumber(a)}–${formatNumber(b)}`));
+  return `lines ${parts.join(", ")}${gaps.length >= 5 ? ", …" : ""}`;
+}
+
 function firstLine(s: string): string {
   return s.split("\n")[0] ?? s;
 }
@@ -268,6 +274,9 @@ export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario
         .filter((x) => x.case.scenario === s.id)
         .flatMap((x) => [
           ...(x.observation?.notes ?? []).map((n) => `${contenderLabel(s, x.contender)}: ${n}`),
+          ...((x.observation?.lines?.lost ?? 0) > 0
+            ? [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: lost ${formatGaps(x.observation?.lines?.gaps ?? [])}`]
+            : []),
           ...(x.ok ? [] : [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: ${firstLine(x.error ?? "failed")}`]),
         ]),
     );

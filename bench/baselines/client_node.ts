@@ -5,7 +5,7 @@ import { CoreV1Api, Cp, Exec, KubeConfig, type V1Pod } from "@kubernetes/client-
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
-import type { Observation, Task } from "../case.ts";
+import { type Observation, type Task, caseLabel } from "../case.ts";
 import { now } from "../clock.ts";
 import { hashFile, parseSha256sum } from "../file_hash.ts";
 import { LineChecker } from "../line_check.ts";
@@ -79,7 +79,14 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       return {
         calledAt,
         resultAt,
-        observation: { pods: [name], ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), lines: checker.result() },
+        observation: {
+          pods: [name],
+          ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+          lines: checker.result(),
+          ...(checker.result().lost > 0
+            ? { notes: [`${caseLabel(c)}: the one log read returned ${r.logs.length} characters`] }
+            : {}),
+        },
       };
     }
     case "files": {

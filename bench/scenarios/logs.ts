@@ -6,11 +6,14 @@ export const logs: Scenario = {
   id: "logs",
   title: "Logs",
   method:
-    "The container runs `seq 1 N` (N = 100 000 and 1 000 000) then writes its exit instant (`date +%s%N`) " +
-    "to its termination message. *Lost* = numbers never received, *dup* = extra copies, *foreign* = lines " +
-    "that are not part of the sequence (tool chatter). *Lines/s* = distinct lines / wall. *Exit → result* = " +
-    "from the container's exit instant to the result in hand. The kubelet rotates container logs at its " +
-    "default `containerLogMaxSize` (10 Mi); 1 M lines are ~50 MB of CRI log, so rotation happens mid-run.",
+    "The container runs `seq 1 N` (N = 100 000 and 1 000 000), sleeps 1 s, then writes its exit instant " +
+    "(`date +%s%N`) to its termination message. The sleep matters: without it containerd 1.6 drops the " +
+    "last ~15 000 lines still in the pipe when the container exits, so no client can get them. *Lost* = " +
+    "numbers never received, *dup* = extra copies, *foreign* = lines that are not part of the sequence " +
+    "(tool chatter). *Lines/s* = distinct lines / wall. *Exit → result* = from the container's exit " +
+    "instant to the result in hand. 1 M lines are ~47 MB of CRI log, over the kubelet's default " +
+    "`containerLogMaxSize` (10 Mi); the kubelet checks sizes every 10 s, so whether a flood is rotated " +
+    "mid-run depends on how long it lasts.",
   contenders: ["podkit", "kubectl", "kubectl-logs", "client-node"],
   cases: (mode) =>
     mode === "smoke"
