@@ -114,7 +114,7 @@ remove_kubelet_cgroups() {
   local d pids
   pids=$(find /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u || true)
   if [ -n "$pids" ]; then
-    log "killing leftover container processes: $(echo $pids)"
+    log "killing leftover container processes: $(tr "\n" " " <<<"$pids")"
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null || true
     sleep 0.5

@@ -1,5 +1,5 @@
 # Sourced by the cluster scripts: paths, addresses and process helpers they share.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.sh"
 
