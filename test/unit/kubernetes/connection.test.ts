@@ -1,0 +1,82 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { loadKubeConfig, resolveNamespace } from "../../../lib/kubernetes/connection.ts";
+
+const KUBECONFIG = `
+apiVersion: v1
+kind: Config
+clusters:
+  - name: one
+    cluster: { server: "https://one.example:6443", insecure-skip-tls-verify: true }
+  - name: two
+    cluster: { server: "https://two.example:6443" }
+users:
+  - name: alice
+    user: { token: "alice-token" }
+contexts:
+  - name: first
+    context: { cluster: one, user: alice, namespace: jobs }
+  - name: second
+    context: { cluster: two, user: alice }
+current-context: first
+`;
+
+async function kubeconfigFile(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "podkit-kubeconfig-"));
+  const path = join(dir, "config");
+  await writeFile(path, KUBECONFIG);
+  return path;
+}
+
+describe("loadKubeConfig", () => {
+  it("builds a configuration from a master URL and a token", async () => {
+    const kc = await loadKubeConfig({ masterUrl: "https://10.0.0.1:6443", oauthToken: "t0ken", trustCerts: true, namespace: "ci" });
+    expect(kc.getCurrentCluster()).toMatchObject({ server: "https://10.0.0.1:6443", skipTLSVerify: true });
+    expect(kc.getCurrentUser()?.token).toBe("t0ken");
+    expect(resolveNamespace(kc, undefined, { namespace: "ci" })).toBe("ci");
+  });
+
+  it("stores PEM data base64-encoded, as kubeconfig data fields are", async () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const kc = await loadKubeConfig({ masterUrl: "https://k8s:6443", caCertData: pem, clientCertData: pem, clientKeyData: pem });
+    expect(Buffer.from(kc.getCurrentCluster()?.caData ?? "", "base64").toString()).toBe(pem);
+    expect(Buffer.from(kc.getCurrentUser()?.keyData ?? "", "base64").toString()).toBe(pem);
+  });
+
+  it("loads a kubeconfig file and switches context", async () => {
+    const path = await kubeconfigFile();
+    const kc = await loadKubeConfig({ kubeconfigPath: path, context: "second" });
+    expect(kc.getCurrentCluster()?.server).toBe("https://two.example:6443");
+    expect(resolveNamespace(await loadKubeConfig({ kubeconfigPath: path }), undefined, undefined)).toBe("jobs");
+  });
+
+  it("overrides the token of the chosen context and keeps its server", async () => {
+    const kc = await loadKubeConfig({ kubeconfigPath: await kubeconfigFile(), oauthToken: "other" });
+    expect(kc.getCurrentCluster()?.server).toBe("https://one.example:6443");
+    expect(kc.getCurrentUser()?.token).toBe("other");
+  });
+
+  it("reads a token from the provider command", async () => {
+    const kc = await loadKubeConfig({ masterUrl: "https://k8s:6443", oauthTokenProvider: { command: "echo", args: ["from-provider"] } });
+    expect(kc.getCurrentUser()?.token).toBe("from-provider");
+  });
+
+  it("rejects an unknown context and Java key stores with TypeErrors that say what to do", async () => {
+    await expect(loadKubeConfig({ kubeconfigPath: await kubeconfigFile(), context: "third" })).rejects.toThrow(
+      /Cannot use kubeconfig context "third": it does not exist \(known: "first", "second"\)/,
+    );
+    await expect(loadKubeConfig({ keyStoreFile: "/k.jks" })).rejects.toThrow(TypeError);
+  });
+});
+
+describe("resolveNamespace", () => {
+  it("prefers the pod's namespace, then the connection's, then the context's, then default", () => {
+    const kc = new KubeConfig();
+    expect(resolveNamespace(kc, "pods", { namespace: "conn" })).toBe("pods");
+    expect(resolveNamespace(kc, "", { namespace: "conn" })).toBe("conn");
+    expect(resolveNamespace(kc, undefined, undefined)).toBe("default");
+  });
+});
