@@ -191,9 +191,10 @@ write_configs() {
 }
 EOF
 
-  # Registry mirrors: docker.io and registry.k8s.io resolve to the local registry only, so
-  # a name that is not there fails fast with ErrImagePull instead of timing out upstream.
-  for h in docker.io registry.k8s.io; do
+  # Registry mirrors: docker.io, registry.k8s.io and every other registry (_default)
+  # resolve to the local registry only, so pulls never leave the machine and a name that
+  # is not there fails fast with ErrImagePull instead of timing out upstream.
+  for h in docker.io registry.k8s.io _default; do
     mkdir -p "$cert_dir/$h"
     cat >"$cert_dir/$h/hosts.toml" <<EOF
 server = "http://$REGISTRY_ADDR"
