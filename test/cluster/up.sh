@@ -273,6 +273,10 @@ cgroupDriver: cgroupfs
 failCgroupV1: false
 failSwapOn: false
 podLogsDir: $S/pod-logs
+# There is no cluster DNS, but every real cluster configures one; without it the kubelet
+# puts a MissingClusterDNS warning event on every pod, which tests of event handling see.
+clusterDomain: cluster.local
+clusterDNS: [$DNS_IP]
 # Never garbage-collect images: the locally built pause image cannot be pulled back from
 # anywhere but the local registry, and a removed sandbox image stalls pods.
 imageGCHighThresholdPercent: 100
