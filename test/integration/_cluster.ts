@@ -61,6 +61,11 @@ export function kubeconfigPath(): string {
 /**
  * The kubectl to use: the one the local cluster built (same version as the cluster), else
  * `kubectl` from `PATH`.
+ *
+ * @example
+ * ```ts
+ * const bin = kubectlPath(); // "/var/lib/podkit-cluster/bin/kubectl"
+ * ```
  */
 export function kubectlPath(): string {
   const local = join(LOCAL_STATE, "bin", "kubectl");
