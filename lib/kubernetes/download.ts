@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import type { OutputFile, RefusedEntry } from "../result.ts";
-import { execInPod, type ExecTarget } from "./exec.ts";
+import { ExecConnectionError, execInPod, type ExecTarget } from "./exec.ts";
 import { extractTar } from "./extract.ts";
 import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_transfer_listing.ts";
 import { throttleProgress } from "./_transfer_progress.ts";
@@ -139,7 +139,16 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
         await extracting.catch(() => undefined);
         throw new Error(`Cannot download output files from "${workingDir}" in ${where}: tar exited with code ${exec.exitCode}${exec.stderr ? `: ${exec.stderr.trim()}` : ""}`);
       }
-      return await extracting;
+      try {
+        return await extracting;
+      } catch (error) {
+        // tar reported success, so the bytes were lost on the way (seen while the API
+        // server or the kubelet shuts down): another attempt can bring them.
+        if ((error as { truncated?: unknown }).truncated === true) {
+          throw new ExecConnectionError(`The archive from ${where} arrived truncated although tar succeeded`, { started: true, cause: error });
+        }
+        throw error;
+      }
     }, retry);
     progress.flush();
     files.push(...extracted.files);

@@ -56,8 +56,9 @@ class Refusal extends Error {}
  * - a name that appears twice is written once; the later entry is refused.
  *
  * Every refused entry is reported with its reason; the stream is read to its end.
- * `outputDir` is created when missing. Rejects when the archive is malformed or truncated,
- * or on a file-system error other than a conflict with an existing entry.
+ * `outputDir` is created when missing. Rejects when the archive is malformed or truncated
+ * (then the error has `truncated: true`), or on a file-system error other than a conflict
+ * with an existing entry.
  *
  * @example
  * ```ts
@@ -164,6 +165,9 @@ export async function extractTar(
     extract.destroy();
     source.destroy();
     await feeding.catch(() => undefined);
+    if (error instanceof Error && error.message === "Unexpected end of data") {
+      throw Object.assign(new Error("Cannot extract the archive: it ended in the middle of an entry (truncated)", { cause: error }), { truncated: true });
+    }
     throw error;
   }
   return { files, refused };

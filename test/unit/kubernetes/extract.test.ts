@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import tar from "tar-stream";
 import type { Header } from "tar-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -204,8 +204,35 @@ describe("extractTar()", () => {
 
   it("rejects a truncated archive and leaves no partial file behind", async () => {
     const tarball = await archive([{ name: "big.bin", content: randomBytes(50_000) }]);
-    await expect(extractTar(Readable.from([tarball.subarray(0, 20_000)]), out)).rejects.toThrow();
+    await expect(extractTar(Readable.from([tarball.subarray(0, 20_000)]), out)).rejects.toMatchObject({ truncated: true, message: expect.stringMatching(/truncated/) });
     expect(await walk(out)).toEqual([]);
+  });
+
+  it("settles, without stray errors, whatever byte the archive is cut at", async () => {
+    const tarball = await archive([
+      { name: "a.txt", content: "" },
+      { name: "dir/b.bin", content: randomBytes(1000) },
+      { name: "c.bin", content: randomBytes(70_000) },
+    ]);
+    const cuts = new Set<number>();
+    for (let at = 0; at < tarball.length; at += 512) for (const d of [-1, 0, 1, 100]) cuts.add(Math.max(0, Math.min(tarball.length, at + d)));
+    let resolved = 0;
+    let rejected = 0;
+    for (const cut of [...cuts].sort((a, b) => a - b)) {
+      const source = new PassThrough({ highWaterMark: 1024 });
+      const settled = extractTar(source, join(base, `cut-${cut}`)).then(
+        () => resolved++,
+        () => rejected++,
+      );
+      const bytes = tarball.subarray(0, cut);
+      for (let i = 0; i < bytes.length; i += 3000) {
+        if (!source.write(bytes.subarray(i, i + 3000))) await new Promise((r) => source.once("drain", r));
+      }
+      source.end();
+      await settled;
+    }
+    expect(resolved + rejected).toBe(cuts.size);
+    expect(rejected).toBeGreaterThan(0);
   });
 
   it("streams large files chunk by chunk", async () => {
