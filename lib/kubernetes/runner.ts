@@ -614,18 +614,33 @@ class Execution {
     return observation.user.find((c) => c.name === container)?.phase.kind === "terminated";
   }
 
-  /** Lets the followers read to the end of every log, for at most `budgetMs`. */
+  /**
+   * Lets the followers read to the end of every log. `budgetMs` bounds the silence, not
+   * the reading: a follower still delivering lines is never cut off, one that receives
+   * nothing for `budgetMs` is stopped. No wait at all once every log is complete.
+   */
   async #drainLogs(budgetMs: number): Promise<void> {
-    const all = Promise.all(this.#followers.values());
-    const timer = new AbortController();
-    const late = delay(budgetMs, timer.signal).then(
-      () => "late" as const,
-      () => "done" as const,
-    );
-    const outcome = await Promise.race([all.then(() => "done" as const), late]);
-    timer.abort();
-    if (outcome === "late") this.#logController.abort();
-    await all;
+    const all = Promise.all(this.#followers.values()).then(() => "done" as const);
+    let seen = this.#logs.lines.length;
+    let quietSince = Date.now();
+    while (true) {
+      const timer = new AbortController();
+      const wait = Math.max(0, quietSince + budgetMs - Date.now());
+      const outcome = await Promise.race([all, delay(Math.min(wait, 1000), timer.signal).then(
+          () => "tick" as const,
+          () => "tick" as const,
+        )]);
+      timer.abort();
+      if (outcome === "done") return;
+      if (this.#logs.lines.length !== seen) {
+        seen = this.#logs.lines.length;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince >= budgetMs) {
+        this.#logController.abort();
+        await all;
+        return;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- failure and cleanup

@@ -113,7 +113,8 @@ describe("logs", () => {
     // lines in the kubelet's own file, whatever reads it). What reaches the file, the
     // runner brings back in full.
     const handle = runner.start(
-      pod().container({ name: "flood", image: "busybox", command: ["sh", "-c", `seq 1 ${count}; sleep 1`] }).compile(),
+      // A late-log budget far shorter than the reading: it bounds silence, not reading.
+      pod().container({ name: "flood", image: "busybox", command: ["sh", "-c", `seq 1 ${count}; sleep 1`] }).waitForLogInterval("PT0.5S").compile(),
     );
     let iterated = 0;
     let outOfOrder: string | undefined;
