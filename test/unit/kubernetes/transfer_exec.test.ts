@@ -23,6 +23,36 @@ interface FakeServer {
   on(event: "connection", listener: (socket: FakeSocket, request: { url: string }) => void): void;
 }
 
+/** What the scripted container holds, and how many archives it cuts in half. */
+const scripted = {
+  files: {} as Record<string, string>,
+  truncate: 0,
+  archives: 0,
+  archive(names: readonly string[]): Buffer {
+    const blocks: Buffer[] = [];
+    for (const name of names) {
+      const content = Buffer.from(this.files[name] ?? "");
+      const header = Buffer.alloc(512);
+      header.write(name, 0, 100, "utf8");
+      header.write("0000644\0", 100);
+      header.write("0000000\0", 108);
+      header.write("0000000\0", 116);
+      header.write(`${content.length.toString(8).padStart(11, "0")}\0`, 124);
+      header.write("00000000000\0", 136);
+      header.write("        ", 148);
+      header.write("0", 156);
+      header.write("ustar\0", 257);
+      header.write("00", 263);
+      let sum = 0;
+      for (const byte of header) sum += byte;
+      header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+      blocks.push(header, content, Buffer.alloc((512 - (content.length % 512)) % 512));
+    }
+    blocks.push(Buffer.alloc(1024));
+    return Buffer.concat(blocks);
+  },
+};
+
 let server: FakeServer;
 let target: ExecTarget;
 let protocol = "v5.channel.k8s.io";
@@ -75,10 +105,27 @@ beforeAll(async () => {
         socket.send(frame(1, "partial"));
         socket.close();
         break;
-      case "sh":
+      case "sh": {
+        const script = command[2] ?? "";
+        const names = command.slice(5).map((n) => n.replace(/^\.\//, ""));
+        if (script.includes("exec find")) {
+          socket.send(frame(1, Object.keys(scripted.files).map((n) => `f|./${n}\0`).join("")));
+        } else if (script.includes("tar -c")) {
+          scripted.archives++;
+          const archive = scripted.archive(names);
+          const cut = scripted.archives <= scripted.truncate ? archive.subarray(0, Math.floor(archive.length / 2)) : archive;
+          for (let i = 0; i < cut.length; i += 16 * 1024) socket.send(frame(1, cut.subarray(i, i + 16 * 1024)));
+        } else if (script.includes("sha256sum")) {
+          const lines = names.map((n) => {
+            const content = scripted.files[n] ?? "";
+            return `${Buffer.byteLength(content)} ${createHash("sha256").update(content).digest("hex")}`;
+          });
+          socket.send(frame(1, ["hash=1", ...lines, ""].join("\n")));
+        }
         socket.send(success());
         socket.close();
         break;
+      }
     }
   });
   const kubeConfig = new KubeConfig();
@@ -194,6 +241,32 @@ describe("execInPod()", () => {
 
   it("rejects an empty command with a TypeError", async () => {
     await expect(execInPod(target, [])).rejects.toThrow(TypeError);
+  });
+});
+
+describe("downloadOutputs() against a scripted container", () => {
+  it("runs the archive step again when it arrives truncated although tar succeeded", async () => {
+    const { downloadOutputs } = await import("../../../lib/kubernetes/download.ts");
+    const { mkdtemp, readFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    scripted.files = { "out.txt": "x".repeat(100_000), "other.log": "no" };
+    scripted.truncate = 1;
+    scripted.archives = 0;
+    const dir = await mkdtemp(join(tmpdir(), "podkit-scripted-"));
+    try {
+      const result = await downloadOutputs(target, { workingDir: "/work", globs: ["*.txt"], outputDir: dir, retries: 2 });
+      expect(scripted.archives).toBe(2);
+      expect(result.files.map((f) => [f.name, f.size])).toEqual([["out.txt", 100_000]]);
+      expect(await readFile(join(dir, "out.txt"), "utf8")).toBe(scripted.files["out.txt"]);
+
+      scripted.truncate = 10;
+      scripted.archives = 0;
+      await expect(downloadOutputs(target, { workingDir: "/work", globs: ["*.txt"], outputDir: dir, retries: 1 })).rejects.toThrow(/arrived truncated/);
+      expect(scripted.archives).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
