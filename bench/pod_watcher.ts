@@ -13,7 +13,8 @@ const HELPER_PREFIX = "podkit-";
  * one (`date +%s%N > /dev/termination-log`).
  */
 export class PodWatcher {
-  readonly #kc: KubeConfig;
+  #kc: KubeConfig;
+  readonly #kubeconfig: string;
   readonly #namespace: string;
   readonly #timelines = new Map<string, PodTimeline>();
   #controller: AbortController | undefined;
@@ -21,9 +22,15 @@ export class PodWatcher {
   #resourceVersion: string | undefined;
 
   constructor(kubeconfig: string, namespace: string) {
-    this.#kc = new KubeConfig();
-    this.#kc.loadFromFile(kubeconfig);
+    this.#kubeconfig = kubeconfig;
+    this.#kc = this.#load();
     this.#namespace = namespace;
+  }
+
+  #load(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.#kubeconfig);
+    return kc;
   }
 
   /** Lists the namespace once, then watches it until {@link stop}. */
@@ -61,8 +68,8 @@ export class PodWatcher {
   }
 
   async #loop(): Promise<void> {
-    const watch = new Watch(this.#kc);
     while (!this.#stopped) {
+      const watch = new Watch(this.#kc);
       let onEnd: (err: unknown) => void = () => {};
       const ended = new Promise<unknown>((resolve) => {
         onEnd = resolve;
@@ -83,9 +90,16 @@ export class PodWatcher {
           },
           (err) => onEnd(err),
         );
-        await ended;
+        const err = await ended;
+        // A watch that ends with an error (not a timeout or a server-side close) may mean new
+        // credentials: read the kubeconfig again before reconnecting.
+        if (err !== null && err !== undefined && (err as { name?: string }).name !== "TimeoutError") {
+          this.#kc = this.#load();
+          await new Promise((r) => setTimeout(r, 200));
+        }
       } catch {
-        // Reconnect below.
+        this.#kc = this.#load();
+        await new Promise((r) => setTimeout(r, 200));
       }
       if (this.#stopped) return;
       if (this.#resourceVersion === undefined) {

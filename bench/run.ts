@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CONTENDERS, type ContenderId, type Measurement, RESULT_PREFIX, SCENARIOS, type Task, caseLabel } from "./case.ts";
 import { renderChart } from "./chart.ts";
-import { type ClusterTarget, deletePods, ensureNamespace, resolveTarget } from "./cluster.ts";
+import { type ClusterTarget, deletePods, ensureNamespace, kubectl, resolveTarget } from "./cluster.ts";
 import { inputBlob } from "./input_blob.ts";
 import { clusterInfo, machineInfo } from "./machine.ts";
 import { PodWatcher } from "./pod_watcher.ts";
@@ -106,6 +106,29 @@ function runChild(task: Task, timeoutMs: number): Promise<Measurement> {
   });
 }
 
+/** Changes when the cluster is recreated: the kubeconfig is rewritten with new credentials. */
+function clusterIdentity(target: ClusterTarget): string {
+  try {
+    return readFileSync(target.kubeconfig, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Waits until the API server answers and a node is Ready. */
+async function waitForCluster(target: ClusterTarget): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      const out = await kubectl(target, ["get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type==\"Ready\")].status}"]);
+      if (out.includes("True")) return;
+    } catch {
+      // Not up yet.
+    }
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  throw new Error("Cannot reach the cluster again after it restarted: no Ready node within 10 minutes");
+}
+
 /** Deletes the namespace's pods; makes sure the namespace exists for the next measurement. */
 async function cleanup(target: ClusterTarget): Promise<void> {
   await deletePods(target, NAMESPACE).catch((e: unknown) => log(`cleanup: ${String(e)}`));
@@ -167,7 +190,7 @@ async function main(): Promise<number> {
 
   await cleanup(target);
   const [machine, cluster] = [machineInfo(), await clusterInfo(target)];
-  const watcher = new PodWatcher(target.kubeconfig, NAMESPACE);
+  let watcher = new PodWatcher(target.kubeconfig, NAMESPACE);
   await watcher.start();
 
   let interrupted = false;
@@ -200,7 +223,20 @@ async function main(): Promise<number> {
               scratchDir: join(scratchRoot, podPrefix),
               ...(input !== undefined ? { input } : {}),
             };
-            const m0 = await runChild(task, TIMEOUT_MS[s.id]);
+            // A restart of the cluster under a measurement (new kubeconfig) voids it: retry.
+            let m0: Measurement | undefined;
+            for (let attempt = 0; attempt < 3 && !interrupted; attempt++) {
+              const before = clusterIdentity(target);
+              m0 = await runChild(task, TIMEOUT_MS[s.id]);
+              if (clusterIdentity(target) === before) break;
+              log(`[${s.id} ${caseLabel(c)}] the cluster restarted during ${contender}'s run; measuring again`);
+              watcher.stop();
+              await waitForCluster(target);
+              await cleanup(target);
+              watcher = new PodWatcher(target.kubeconfig, NAMESPACE);
+              await watcher.start();
+            }
+            if (m0 === undefined) break;
             const pods = m0.observation?.pods ?? [];
             const first = pods.length === 1 ? pods[0] : undefined;
             const pod = first === undefined ? undefined : await watcher.waitTerminated(first, 10_000);
