@@ -104,6 +104,11 @@ export function selectOutputs(entries: readonly ListingEntry[], globs: readonly 
       refused.push({ name: entry.name, type: entry.type, reason: REASONS[entry.type] });
       continue;
     }
+    if (entry.name.includes("\uFFFD")) {
+      // Decoding replaced bytes that are not UTF-8: the name can no longer be asked for.
+      refused.push({ name: entry.name, type: entry.type, reason: "the name is not valid UTF-8" });
+      continue;
+    }
     const check = checkRelativeName(entry.name);
     if (!check.ok || check.name !== entry.name) {
       refused.push({ name: entry.name, type: entry.type, reason: check.ok ? "the name is not in normal form" : check.reason });

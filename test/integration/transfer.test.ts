@@ -253,6 +253,7 @@ describe("downloadOutputs() on a real cluster", () => {
         "printf 'dots' > 'hostile/..dots'",
         "printf inside > hostile/dir/inside.txt",
         "ln hostile/dir/inside.txt hostile/hardlink",
+        `printf bytes > "hostile/$(printf 'not-utf8-\\377')"`,
         "(mknod hostile/null c 1 3 && echo mknod) || echo no-mknod",
       ].join(" && "),
     );
@@ -279,6 +280,7 @@ describe("downloadOutputs() on a real cluster", () => {
     expect(refused).toMatchObject({ "hostile/root": "symlink", "hostile/passwd": "symlink", "hostile/etc": "symlink", "hostile/up": "symlink", "hostile/fifo": "fifo" });
     if (mknod.includes("no-mknod")) expect(refused["hostile/null"]).toBeUndefined();
     else expect(refused["hostile/null"]).toBe("character-device");
+    expect(result.refused.find((r) => r.name.startsWith("hostile/not-utf8-"))?.reason).toMatch(/UTF-8/);
     for (const entry of result.refused) expect(entry.reason).not.toBe("");
     expect(written.filter((p) => relative(outputDir, join(outputDir, p)).startsWith(".."))).toEqual([]);
   });

@@ -189,6 +189,13 @@ describe("output selection", () => {
     ]);
   });
 
+  it("refuses a name that is not valid UTF-8 instead of failing the whole archive", () => {
+    const raw = Buffer.concat([Buffer.from("f|./bad-"), Buffer.from([0xff, 0xfe]), Buffer.from(".txt\0f|./good.txt\0")]);
+    const { files, refused } = selectOutputs(parseListing(raw), ["*.txt"]);
+    expect(files.map((f) => f.name)).toEqual(["good.txt"]);
+    expect(refused).toEqual([{ name: "bad-\uFFFD\uFFFD.txt", type: "file", reason: "the name is not valid UTF-8" }]);
+  });
+
   it("never selects podkit's markers, even with a catch-all glob", () => {
     const { files } = selectOutputs(listing, ["**"]);
     expect(files.map((f) => f.name)).not.toContain(".podkit-ended");
