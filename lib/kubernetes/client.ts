@@ -65,22 +65,26 @@ export class KubernetesClient {
     }
   }
 
-  /** A {@link PodWatchSource} for one pod. */
-  podWatchSource(namespace: string, name: string): PodWatchSource {
+  /**
+   * A {@link PodWatchSource} for one pod.
+   *
+   * @param options.timeoutSeconds how long the server keeps one watch stream open
+   *   @default between 240 and 300, drawn at random so that many runs do not reconnect in step
+   */
+  podWatchSource(namespace: string, name: string, options: { timeoutSeconds?: number } = {}): PodWatchSource {
     const fieldSelector = `metadata.name=${name}`;
     return {
       list: async () => {
         const list = await this.core.listNamespacedPod({ namespace, fieldSelector });
         return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0" };
       },
-      watch: (resourceVersion, signal) => this.#watch(namespace, fieldSelector, resourceVersion, signal),
+      watch: (resourceVersion, signal) =>
+        this.#watch(namespace, fieldSelector, resourceVersion, signal, options.timeoutSeconds ?? 240 + Math.floor(Math.random() * 60)),
     };
   }
 
-  async *#watch(namespace: string, fieldSelector: string, resourceVersion: string, signal: AbortSignal): AsyncGenerator<RawWatchEvent> {
-    // The server ends the stream after timeoutSeconds; spread them so that many runs do
-    // not reconnect in step. Bookmarks keep the version fresh and the connection busy.
-    const timeoutSeconds = 240 + Math.floor(Math.random() * 60);
+  async *#watch(namespace: string, fieldSelector: string, resourceVersion: string, signal: AbortSignal, timeoutSeconds: number): AsyncGenerator<RawWatchEvent> {
+    // Bookmarks keep the version fresh and the connection busy.
     const response = await openStream(
       this.kubeConfig,
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,

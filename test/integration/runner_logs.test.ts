@@ -121,3 +121,38 @@ test("a slow writer followed through cuts while it runs: no gap, no repeat", asy
     await client.deletePod(NAMESPACE, pod.metadata?.name as string, { gracePeriodSeconds: 0 });
   }
 });
+
+test("the pod watch reopens where the server closed it, and sees the pod to its end", async () => {
+  const pod = await client.createPod(NAMESPACE, {
+    metadata: { generateName: "watched-", labels: { "podkit.test/suite": "runner-logs" } },
+    spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: "busybox", command: ["sleep", "7"] }] },
+  });
+  const name = pod.metadata?.name as string;
+  const stop = new AbortController();
+  const real = client.podWatchSource(NAMESPACE, name, { timeoutSeconds: 2 });
+  const versions: string[] = [];
+  const relists: string[] = [];
+  const source = {
+    list: real.list,
+    watch: (resourceVersion: string, signal: AbortSignal) => {
+      versions.push(resourceVersion);
+      return real.watch(resourceVersion, signal);
+    },
+  };
+  try {
+    const phases: string[] = [];
+    for await (const event of watchPod(source, { signal: stop.signal, onRelist: (why) => relists.push(why) })) {
+      if (event.type === "deleted") break;
+      const phase = event.pod.status?.phase ?? "";
+      if (phases.at(-1) !== phase) phases.push(phase);
+      if (phase === "Succeeded" || phase === "Failed") break;
+    }
+    expect(phases.at(-1)).toBe("Succeeded");
+    // The server closed the stream every 2 s; each reopening resumed from a version seen.
+    expect(versions.length).toBeGreaterThanOrEqual(3);
+    expect(relists).toEqual(["start"]);
+  } finally {
+    stop.abort();
+    await client.deletePod(NAMESPACE, name, { gracePeriodSeconds: 0 });
+  }
+});
