@@ -314,6 +314,24 @@ describe("cleanup and resume", () => {
     report("abort", { rejectedAfterMs: Math.round(performance.now() - started) });
   });
 
+  test("abort while the pod is being created: no pod is left behind", async () => {
+    for (const afterMs of [0, 10, 40, 120]) {
+      const runId = `abort-early-${afterMs}-${Date.now().toString(36)}`;
+      const controller = new AbortController();
+      const run = runner.run(pod().runId(runId).container({ name: "main", image: "busybox", command: ["sleep", "300"] }).compile(), {
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), afterMs);
+      const error = await rejection(run);
+      expect(error.reason).toBe("Aborted");
+      const left = await waitFor(async () => {
+        const { stdout } = await kubectl(["get", "pods", "-n", NAMESPACE, "-l", `podkit.dev/run-id=${runId}`, "-o", "name"]);
+        return stdout.trim() === "" ? true : undefined;
+      }, 30_000);
+      expect(left).toBe(true);
+    }
+  });
+
   test("an already aborted signal rejects before anything is created", async () => {
     const error = await rejection(
       runner.run(pod().container({ name: "main", image: "busybox" }).compile(), { signal: AbortSignal.abort() }),
