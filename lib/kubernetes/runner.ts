@@ -262,8 +262,12 @@ class Execution {
         this.#step = step.kind;
         this.#signal.throwIfAborted();
         const started = performance.now();
-        await this.#run(step);
-        this.#stepMs[step.kind] = (this.#stepMs[step.kind] ?? 0) + Math.round(performance.now() - started);
+        try {
+          await this.#run(step);
+        } finally {
+          // Recorded for a failed step too: where the time went is part of the story.
+          this.#stepMs[step.kind] = (this.#stepMs[step.kind] ?? 0) + Math.round(performance.now() - started);
+        }
       }
       result = this.#result();
       if (this.#failure !== undefined) {
