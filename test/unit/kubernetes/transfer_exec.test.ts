@@ -26,6 +26,8 @@ interface FakeServer {
 /** What the scripted container holds, and how many archives it cuts in half. */
 const scripted = {
   files: {} as Record<string, string>,
+  /** A file whose sha256 the container misreports. */
+  corrupt: undefined as string | undefined,
   truncate: 0,
   archives: 0,
   archive(names: readonly string[]): Buffer {
@@ -53,6 +55,22 @@ const scripted = {
   },
 };
 
+/** Unpacks an uploaded archive into the scripted container's files. */
+async function unpackInto(files: Record<string, string>, archive: Buffer): Promise<void> {
+  const { default: tar } = await import("tar-stream");
+  const extract = tar.extract();
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      if (entry.header.type === "file") files[entry.header.name] = Buffer.concat(chunks).toString("utf8");
+    }
+  })();
+  extract.write(archive);
+  (extract as unknown as { end(): void }).end();
+  await reading;
+}
+
 let server: FakeServer;
 let target: ExecTarget;
 let protocol = "v5.channel.k8s.io";
@@ -68,13 +86,22 @@ beforeAll(async () => {
     const command = url.searchParams.getAll("command");
     const hash = createHash("sha256");
     let bytes = 0;
+    const received: Buffer[] = [];
     socket.on("message", (data) => {
       if (data[0] === 0) {
         hash.update(data.subarray(1));
         bytes += data.length - 1;
         if (command[0] === "cat") socket.send(frame(1, data.subarray(1)));
+        received.push(Buffer.from(data.subarray(1)));
       } else if (data[0] === 255 && data[1] === 0) {
         if (command[0] === "count") socket.send(frame(1, `${bytes} ${hash.digest("hex")}`));
+        if (command[0] === "sh" && command[2]?.includes("tar -x")) {
+          void unpackInto(scripted.files, Buffer.concat(received)).then(() => {
+            socket.send(success());
+            socket.close();
+          });
+          return;
+        }
         socket.send(success());
         socket.close();
       }
@@ -115,10 +142,14 @@ beforeAll(async () => {
           const archive = scripted.archive(names);
           const cut = scripted.archives <= scripted.truncate ? archive.subarray(0, Math.floor(archive.length / 2)) : archive;
           for (let i = 0; i < cut.length; i += 16 * 1024) socket.send(frame(1, cut.subarray(i, i + 16 * 1024)));
+        } else if (script.includes("tar -x")) {
+          break; // answers once its standard input is closed
         } else if (script.includes("sha256sum")) {
           const lines = names.map((n) => {
-            const content = scripted.files[n] ?? "";
-            return `${Buffer.byteLength(content)} ${createHash("sha256").update(content).digest("hex")}`;
+            const content = scripted.files[n];
+            if (content === undefined) return "missing";
+            const digest = n === scripted.corrupt ? "0".repeat(64) : createHash("sha256").update(content).digest("hex");
+            return `${Buffer.byteLength(content)} ${digest}`;
           });
           socket.send(frame(1, ["hash=1", ...lines, ""].join("\n")));
         }
@@ -267,6 +298,30 @@ describe("downloadOutputs() against a scripted container", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("uploadInputs() against a scripted container", () => {
+  it("sends one archive, checks every file, and names the one that arrived different", async () => {
+    const { uploadInputs } = await import("../../../lib/kubernetes/upload.ts");
+    scripted.files = {};
+    scripted.corrupt = undefined;
+    const result = await uploadInputs(target, {
+      workingDir: "/work",
+      files: [
+        { name: "a.txt", content: "alpha" },
+        { name: "nested/b.txt", content: "beta" },
+      ],
+    });
+    expect(result.verified).toBe("sha256");
+    expect(scripted.files).toEqual({ "a.txt": "alpha", "nested/b.txt": "beta" });
+
+    scripted.corrupt = "nested/b.txt";
+    await expect(uploadInputs(target, { workingDir: "/work", files: [{ name: "nested/b.txt", content: "beta" }] })).rejects.toThrow(
+      /Input file "nested\/b.txt" arrived with sha256 0{64}/,
+    );
+    scripted.corrupt = undefined;
+    await expect(uploadInputs(target, { workingDir: "relative", files: [] })).rejects.toThrow(TypeError);
   });
 });
 
