@@ -2,7 +2,8 @@
 // local cluster (or KUBECONFIG). Usage:
 //   node bench/run.ts            full suite (5 runs), writes bench/RESULTS.md and bench/chart.svg
 //   node bench/run.ts --smoke    1 run of small cases; exits non-zero if podkit loses or corrupts
-//   options: --runs N, --only overhead,logs, --contenders podkit,kubectl, --write / --no-write
+//   options: --runs N, --only overhead,logs, --contenders podkit,kubectl, --cases "100 MB,1M lines",
+//            --write / --no-write (a subset is not written unless --write)
 //   node bench/run.ts --from bench/results/a.json [b.json …]   re-render saved results
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -153,6 +154,7 @@ async function main(): Promise<number> {
       runs: { type: "string" },
       only: { type: "string" },
       contenders: { type: "string" },
+      cases: { type: "string" },
       write: { type: "boolean" },
       "no-write": { type: "boolean", default: false },
       from: { type: "boolean", default: false },
@@ -178,7 +180,10 @@ async function main(): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`Cannot run "${values.runs}" times: expected a positive integer`);
   const only = list(values.only, SCENARIOS, "scenario");
   const contenders = list(values.contenders, CONTENDERS, "contender");
-  const write = values["no-write"] ? false : (values.write ?? (mode === "full" && only === undefined && contenders === undefined));
+  // Case labels as the report prints them: "sleep 2", "1M lines", "100 MB", "50 pods".
+  const caseFilter = values.cases?.split(",").map((x) => x.trim());
+  const subset = only !== undefined || contenders !== undefined || caseFilter !== undefined;
+  const write = values["no-write"] ? false : (values.write ?? (mode === "full" && !subset));
   const scenarios = ALL.filter((s) => only === undefined || only.includes(s.id));
 
   const target = resolveTarget();
@@ -203,7 +208,7 @@ async function main(): Promise<number> {
   const measurements: Measurement[] = [];
   try {
     for (const s of scenarios) {
-      for (const c of s.cases(mode)) {
+      for (const c of s.cases(mode).filter((x) => caseFilter === undefined || caseFilter.includes(caseLabel(x)))) {
         const input = c.scenario === "files" ? await inputBlob(join(root, "inputs"), c.bytes) : undefined;
         const who = s.contenders.filter((x) => contenders === undefined || contenders.includes(x));
         for (let r = 0; r < runs && !interrupted; r++) {

@@ -18,6 +18,37 @@ function steps(r: RunResult): Record<string, number> {
   return out;
 }
 
+/** A progress event and when it arrived. */
+interface Mark {
+  readonly at: number;
+  readonly step: string;
+  readonly message: string;
+}
+
+/**
+ * Splits the transfer steps by their progress events: for the upload, waiting for the
+ * init container (`upload.wait`), sending the archive (`upload.transfer`), checking it in
+ * the container and releasing the pod (`upload.verify`); for the download, the transfer.
+ */
+export function transferPhases(marks: readonly Mark[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const first = (step: string, prefix: string): Mark | undefined =>
+    marks.find((m) => m.step === step && m.message.startsWith(prefix));
+  const last = (step: string, prefix: string): Mark | undefined =>
+    marks.findLast((m) => m.step === step && m.message.startsWith(prefix));
+  const scheduled = marks.findLast((m) => m.step === "waitScheduled" || m.step === "create");
+  const upStart = first("uploadInputs", "Uploading ");
+  const upSent = last("uploadInputs", "Uploading input files");
+  const upDone = first("uploadInputs", "Uploaded ");
+  if (scheduled !== undefined && upStart !== undefined) out["upload.wait"] = upStart.at - scheduled.at;
+  if (upStart !== undefined && upSent !== undefined) out["upload.transfer"] = upSent.at - upStart.at;
+  if (upSent !== undefined && upDone !== undefined) out["upload.verify"] = upDone.at - upSent.at;
+  const downStart = first("downloadOutputs", "Collecting output files into");
+  const downDone = first("downloadOutputs", "Collected ");
+  if (downStart !== undefined && downDone !== undefined) out["download.transfer"] = downDone.at - downStart.at;
+  return out;
+}
+
 export async function run(task: Task): Promise<{ calledAt: number; resultAt: number; observation: Observation }> {
   const c = task.case;
   const w = workload(c);
@@ -56,14 +87,15 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
     case "files": {
       const input = task.input;
       if (input === undefined) throw new TypeError("Cannot run the files scenario without an input file");
+      const marks: Mark[] = [];
       const calledAt = now();
       const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
       const r = await runner.run(
         base.inputFile(FILES.input, { path: input.path }).outputFiles(FILES.output, FILES.inputSha).compile(),
-        { outputDir: task.scratchDir },
+        { outputDir: task.scratchDir, onProgress: (e) => marks.push({ at: now(), step: e.step, message: e.message }) },
       );
       const resultAt = now();
-      const s = steps(r);
+      const s = { ...steps(r), ...transferPhases(marks) };
       const inSha = parseSha256sum(await readFile(join(task.scratchDir, FILES.inputSha), "utf8").catch(() => ""));
       const out = await hashFile(join(task.scratchDir, FILES.output)).catch(() => undefined);
       const reported = r.outputFiles.find((f) => f.name === FILES.output);
@@ -74,8 +106,9 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
           pods: [r.podName],
           exitCode: r.exitCode,
           files: {
-            ...(s["uploadInputs"] !== undefined ? { inMs: s["uploadInputs"] } : {}),
-            ...(s["downloadOutputs"] !== undefined ? { outMs: s["downloadOutputs"] } : {}),
+            // The transfer itself, as kubectl cp is timed: not the wait for the pod to start.
+            ...(s["upload.transfer"] !== undefined ? { inMs: s["upload.transfer"] + (s["upload.verify"] ?? 0) } : {}),
+            ...(s["download.transfer"] !== undefined ? { outMs: s["download.transfer"] } : {}),
             inExact: inSha === input.sha256,
             // Checked independently of what podkit reports, and against what it reports.
             outExact:
