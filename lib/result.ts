@@ -105,6 +105,12 @@ export interface RunResult {
   readonly containers: readonly ContainerResult[];
   /** Every log line of the user's containers, in order per container. */
   readonly logs: readonly LogLine[];
+  /**
+   * Containers whose log could not be read to its end (the pod was deleted, the API server
+   * refused, or nothing arrived within `waitForLogInterval` after the container ended),
+   * and why. Absent when every log is complete.
+   */
+  readonly incompleteLogs?: readonly { readonly container: string; readonly reason: string }[];
   /** Output values parsed from `::{"outputs":{…}}::` lines. */
   readonly vars: Readonly<Record<string, unknown>>;
   /** Local directory holding the output files. */

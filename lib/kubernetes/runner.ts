@@ -219,6 +219,8 @@ class Execution {
   #events: readonly PodEvent[] = [];
   #callbackError: unknown;
   #lastWaitingFor: string | undefined;
+  readonly #incompleteLogs: { container: string; reason: string }[] = [];
+  #quietCutoffMs: number | undefined;
 
   constructor(compiled: CompiledPod, options: RunOptions, logs: LogCollector, runnerOptions: KubernetesRunnerOptions) {
     this.#compiled = compiled;
@@ -603,7 +605,15 @@ class Execution {
         signal: this.#logController.signal,
         onLine: (line) => this.#logs.add(line),
         terminated: () => this.#containerTerminated(container),
-      }).catch((error: unknown): FollowLogsReport => ({ lines: 0, reopened: 0, incomplete: String(error) }));
+      })
+        .catch((error: unknown): FollowLogsReport => ({ lines: 0, reopened: 0, incomplete: String(error) }))
+        .then((report) => {
+          if (report.incomplete !== undefined) {
+            const reason = this.#quietCutoffMs === undefined ? report.incomplete : `no line arrived for ${this.#quietCutoffMs} ms (waitForLogInterval) after the container ended`;
+            this.#incompleteLogs.push({ container, reason });
+          }
+          return report;
+        });
       this.#followers.set(container, follower);
     }
   }
@@ -640,6 +650,7 @@ class Execution {
         seen = this.#logs.lines.length;
         quietSince = Date.now();
       } else if (Date.now() - quietSince >= budgetMs) {
+        this.#quietCutoffMs = budgetMs;
         this.#logController.abort();
         await all;
         return;
@@ -762,6 +773,7 @@ class Execution {
       exitCode: failure?.exitCode ?? 0,
       containers,
       logs: this.#logs.lines,
+      ...(this.#incompleteLogs.length === 0 ? {} : { incompleteLogs: [...this.#incompleteLogs] }),
       vars: this.#vars,
       ...(this.#outputDir === undefined ? {} : { outputDir: this.#outputDir }),
       outputFiles: this.#outputFiles,

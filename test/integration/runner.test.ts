@@ -62,6 +62,7 @@ describe("the reference examples, as written", () => {
     expect(streamed).toEqual(result.logs.map((l) => l.line));
     expect(result.logs.every((l) => l.container === "unittest" && /^\d{4}-\d\d-\d\dT/.test(l.timestamp))).toBe(true);
     expect(result).toMatchObject({ phase: "Succeeded", exitCode: 0, deleted: true, resumed: false });
+    expect(result.incompleteLogs).toBeUndefined();
     expect(result.containers).toEqual([expect.objectContaining({ name: "unittest", kind: "main", exitCode: 0, reason: "Completed" })]);
     expect(result.timings.created).toBeDefined();
     expect(result.timings.finished).toBeDefined();
@@ -127,6 +128,7 @@ describe("logs", () => {
     expect(iterated).toBe(count);
     expect(result.logs).toHaveLength(count);
     expect(result.logs.at(-1)?.line).toBe(String(count));
+    expect(result.incompleteLogs).toBeUndefined();
     report("100k lines", { lines: result.logs.length, wallMs: Math.round(performance.now() - started), steps: result.timings.steps });
   });
 
