@@ -46,6 +46,9 @@ export interface DownloadResult {
   readonly verified: "sha256" | "size";
 }
 
+/** An archive during which nothing moves for this long is stalled: it is cut and run again. */
+const STALL_MS = 120_000;
+
 /** Archives the named files (arguments after `$1`, each `./name`) to stdout. */
 const ARCHIVE_SCRIPT = 'cd "$1" || exit 90; shift; exec tar -c -f - "$@"';
 
@@ -121,7 +124,7 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
       });
       let exec;
       try {
-        exec = await execInPod(target, ["sh", "-c", ARCHIVE_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout: archive, label: "tar -c", signal: local.signal });
+        exec = await execInPod(target, ["sh", "-c", ARCHIVE_SCRIPT, "sh", workingDir, ...batch.map((name) => `./${name}`)], { stdout: archive, label: "tar -c", idleTimeoutMs: STALL_MS, signal: local.signal });
       } catch (error) {
         // Only an extraction that failed on its own explains the failure; destroying the
         // archive below makes it fail too.

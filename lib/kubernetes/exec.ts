@@ -33,6 +33,13 @@ export interface ExecOptions {
   /** Aborts the command: the connection is closed and the call rejects with the reason. */
   readonly signal?: AbortSignal;
   /**
+   * Fail with an {@link ExecConnectionError} when nothing moves on the connection (no
+   * frame received, no stdin frame written, no local drain) for this long: a stalled
+   * stream, not a slow one. Leave unset for commands that may legitimately stay silent.
+   * @default no limit
+   */
+  readonly idleTimeoutMs?: number;
+  /**
    * How the command is named in error messages.
    * @default the command line, shortened
    */
@@ -174,6 +181,11 @@ export async function execInPod(
   let socket: Socket | undefined;
   let stdoutPaused = false;
   let onStatus: () => void = () => undefined;
+  // Moments of progress, for the idle watchdog.
+  let lastActivity = performance.now();
+  const active = (): void => {
+    lastActivity = performance.now();
+  };
 
   // The handler's own stream table is only used for server-side close frames; give it
   // throwaway streams so they can never end this process's stdio.
@@ -184,11 +196,13 @@ export async function execInPod(
   });
 
   const onFrame = (channel: number, data: Buffer): boolean => {
+    active();
     if (channel === STDOUT) {
       if (stdout !== undefined && data.length > 0 && !stdout.write(data) && !stdoutPaused && socket !== undefined) {
         stdoutPaused = true;
         socket.pause();
         stdout.once("drain", () => {
+          active();
           stdoutPaused = false;
           socket?.resume();
         });
@@ -245,6 +259,7 @@ export async function execInPod(
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", onAbort);
+      if (watchdog !== undefined) clearInterval(watchdog);
       if (error !== undefined) {
         ws.terminate();
         if (stdin !== undefined && "destroy" in stdin && typeof stdin.destroy === "function") (stdin as { destroy(): void }).destroy();
@@ -255,6 +270,15 @@ export async function execInPod(
     };
     const onAbort = (): void => finish(signal?.reason ?? new Error("Aborted"));
     signal?.addEventListener("abort", onAbort, { once: true });
+    const idleMs = options.idleTimeoutMs;
+    const watchdog =
+      idleMs === undefined
+        ? undefined
+        : setInterval(() => {
+            if (performance.now() - lastActivity < idleMs) return;
+            finish(new ExecConnectionError(`Exec ${what} in ${where} stalled: nothing moved for ${Math.round(idleMs / 1000)} s`, { started: true }));
+          }, Math.max(10, Math.min(1000, idleMs / 4)));
+    watchdog?.unref();
     // A consumer that fails would otherwise leave the socket paused for ever.
     stdout?.once("error", (error: unknown) => finish(error));
 
@@ -298,7 +322,7 @@ export async function execInPod(
     }
 
     if (stdin !== undefined) {
-      sendStdin(ws, stdin).catch((error: unknown) => {
+      sendStdin(ws, stdin, active).catch((error: unknown) => {
         // The command may have exited before reading all of its input: its status tells.
         if (statusSeen) return;
         // A failing source is the caller's error; a closed socket is the connection's.
@@ -310,9 +334,18 @@ export async function execInPod(
 }
 
 /** Streams `stdin` as channel-0 frames, waiting while the socket's buffer is full. */
-async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>): Promise<void> {
+async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>, active: () => void): Promise<void> {
   const send = (frame: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => ws.send(frame, (error) => (error ? reject(error) : resolve())));
+    new Promise((resolve, reject) =>
+      ws.send(frame, (error) => {
+        if (error) {
+          reject(error);
+        } else {
+          active();
+          resolve();
+        }
+      }),
+    );
   for await (const data of stdin as AsyncIterable<unknown>) {
     // A view of the caller's bytes, not a copy: the frame below is the only copy.
     const bytes = data as Uint8Array;

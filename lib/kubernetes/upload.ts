@@ -44,6 +44,9 @@ export interface UploadResult {
   readonly verified: "sha256" | "size";
 }
 
+/** A send during which nothing moves for this long is stalled: it is cut and run again. */
+const STALL_MS = 120_000;
+
 /** Extracts the archive on stdin into the working directory, without restoring owners. */
 const EXTRACT_SCRIPT = 'cd "$1" || exit 90; exec tar -x -o -f -';
 
@@ -109,7 +112,7 @@ export async function uploadInputs(target: ExecTarget, options: UploadOptions): 
         const stdin = stream as unknown as AsyncIterable<Uint8Array>;
         let exec;
         try {
-          exec = await execInPod(target, ["sh", "-c", EXTRACT_SCRIPT, "sh", workingDir], { stdin, label: "tar -x", ...(signal === undefined ? {} : { signal }) });
+          exec = await execInPod(target, ["sh", "-c", EXTRACT_SCRIPT, "sh", workingDir], { stdin, label: "tar -x", idleTimeoutMs: STALL_MS, ...(signal === undefined ? {} : { signal }) });
         } catch (error) {
           stream.destroy();
           throw error;

@@ -270,6 +270,16 @@ describe("execInPod()", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
   });
 
+  it("cuts a stalled command when asked to, as a lost connection", async () => {
+    const stdin = new PassThrough();
+    stdin.write(Buffer.alloc(10));
+    const started = Date.now();
+    const error = await execInPod(target, ["count"], { stdin, idleTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExecConnectionError);
+    expect((error as Error).message).toMatch(/stalled: nothing moved/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it("rejects an empty command with a TypeError", async () => {
     await expect(execInPod(target, [])).rejects.toThrow(TypeError);
   });
