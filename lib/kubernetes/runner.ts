@@ -311,7 +311,7 @@ class Execution {
   async #create(resume: boolean): Promise<void> {
     const client = this.#requireClient();
     let pod: V1Pod | undefined;
-    if (resume) pod = await this.#findRunPod();
+    if (resume) pod = await raceAbort(this.#findRunPod(), this.#signal);
     if (pod !== undefined) {
       this.#resumed = true;
     } else {
@@ -682,7 +682,7 @@ class Execution {
       const mustDelete = this.#plan.delete || UNFINISHED.has(failure.reason) || !finished;
       if (mustDelete && failure.reason !== "DeletedExternally") {
         // A pod that could not finish is stopped at once; one that ended has nothing to stop.
-        await this.#deletePod(aborted || UNFINISHED.has(failure.reason) ? 0 : undefined).catch(() => undefined);
+        await this.#deletePod(aborted || UNFINISHED.has(failure.reason) || !finished ? 0 : undefined).catch(() => undefined);
       }
     }
     this.#vars = collectOutputValues(
