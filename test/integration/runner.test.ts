@@ -296,6 +296,26 @@ describe("failures", () => {
   });
 });
 
+describe("names", () => {
+  test("a given name is used as is; a second run under that name by another run id is refused with a way out", async () => {
+    const name = `fixed-${Date.now().toString(36)}`;
+    const first = newPod(name)
+      .namespace(NAMESPACE)
+      .labels(SUITE)
+      .container({ name: "main", image: "busybox", command: ["sleep", "3"] })
+      .run(runner);
+    await waitFor(async () => ((await podExists(name)) ? true : undefined), 30_000);
+    const error = await rejection(
+      newPod(name).namespace(NAMESPACE).labels(SUITE).container({ name: "main", image: "busybox", command: ["true"] }).run(runner),
+    );
+    expect(error.reason).toBe("ApiError");
+    expect(error.step).toBe("create");
+    expect(error.message).toMatch(/already exists.*give the same run id to reattach/);
+    const result = await first;
+    expect(result.podName).toBe(name);
+  });
+});
+
 describe("cleanup and resume", () => {
   test("abort mid-run: the run rejects with Aborted and the pod is gone", async () => {
     const controller = new AbortController();
