@@ -5,9 +5,12 @@ import { exitCodeOfStatus } from "./_transfer_status.ts";
 
 /** The container a command runs in. */
 export interface ExecTarget {
+  /** Credentials and API server; read afresh at each connection (tokens are refreshed). */
   readonly kubeConfig: KubeConfig;
   readonly namespace: string;
+  /** Pod name. */
   readonly pod: string;
+  /** Container name within the pod. */
   readonly container: string;
 }
 
