@@ -31,6 +31,11 @@ export interface FollowLogsOptions {
   readonly terminated: () => boolean;
   /** Delays between failed attempts. */
   readonly backoff?: BackoffOptions;
+  /**
+   * Called whenever bytes arrive or a stream opens, replayed lines included: a sign of life
+   * for callers that bound silence.
+   */
+  readonly onActivity?: () => void;
 }
 
 /** How a follow went. */
@@ -93,6 +98,7 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
       const sinceTime = cursor.sinceTime;
       stream = await source.open({ container, follow: !final, signal, ...(sinceTime === undefined ? {} : { sinceTime }) });
       opened += 1;
+      options.onActivity?.();
     } catch (error) {
       if (signal.aborted) break;
       const status = statusOf(error);
@@ -107,6 +113,7 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
     let clean = false;
     try {
       for await (const chunk of stream) {
+        options.onActivity?.();
         for (const raw of splitter.push(chunk)) deliver(raw);
       }
       clean = true;

@@ -221,6 +221,7 @@ class Execution {
   #lastWaitingFor: string | undefined;
   readonly #incompleteLogs: { container: string; reason: string }[] = [];
   #quietCutoffMs: number | undefined;
+  #logActivity = 0;
 
   constructor(compiled: CompiledPod, options: RunOptions, logs: LogCollector, runnerOptions: KubernetesRunnerOptions) {
     this.#compiled = compiled;
@@ -605,6 +606,7 @@ class Execution {
         signal: this.#logController.signal,
         onLine: (line) => this.#logs.add(line),
         terminated: () => this.#containerTerminated(container),
+        onActivity: () => (this.#logActivity += 1),
       })
         .catch((error: unknown): FollowLogsReport => ({ lines: 0, reopened: 0, incomplete: String(error) }))
         .then((report) => {
@@ -630,12 +632,13 @@ class Execution {
 
   /**
    * Lets the followers read to the end of every log. `budgetMs` bounds the silence, not
-   * the reading: a follower still delivering lines is never cut off, one that receives
-   * nothing for `budgetMs` is stopped. No wait at all once every log is complete.
+   * the reading: a follower still receiving bytes (new lines, or the replay a reconciling
+   * read skips) is never cut off, one that receives nothing for `budgetMs` is stopped. No
+   * wait at all once every log is complete.
    */
   async #drainLogs(budgetMs: number): Promise<void> {
     const all = Promise.all(this.#followers.values()).then(() => "done" as const);
-    let seen = this.#logs.lines.length;
+    let seen = this.#logActivity;
     let quietSince = Date.now();
     while (true) {
       const timer = new AbortController();
@@ -646,8 +649,8 @@ class Execution {
         )]);
       timer.abort();
       if (outcome === "done") return;
-      if (this.#logs.lines.length !== seen) {
-        seen = this.#logs.lines.length;
+      if (this.#logActivity !== seen) {
+        seen = this.#logActivity;
         quietSince = Date.now();
       } else if (Date.now() - quietSince >= budgetMs) {
         this.#quietCutoffMs = budgetMs;
