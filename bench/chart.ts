@@ -1,15 +1,17 @@
 import type { ContenderId } from "./case.ts";
 import type { HeadlineRatio } from "./report.ts";
 
-const COLORS: Partial<Record<ContenderId, string>> = {
+const COLORS: Record<ContenderId, string> = {
   podkit: "#2563eb",
   "client-node": "#9ca3af",
+  kubectl: "#f59e0b",
   "kubectl-logs": "#f59e0b",
 };
 
-const LABELS: Partial<Record<ContenderId, string>> = {
+const LABELS: Record<ContenderId, string> = {
   podkit: "podkit",
   "client-node": "client-node (hand-written)",
+  kubectl: "kubectl run --rm -i",
   "kubectl-logs": "kubectl run + logs -f",
 };
 
@@ -56,10 +58,10 @@ export function renderChart(ratios: readonly HeadlineRatio[], title = "Time rela
   let lx = left;
   for (const c of contenders) {
     parts.push(
-      `<rect x="${lx}" y="28" width="10" height="10" fill="${COLORS[c] ?? "#6b7280"}"/>`,
-      `<text x="${lx + 14}" y="37" fill="#374151">${escape(LABELS[c] ?? c)}</text>`,
+      `<rect x="${lx}" y="28" width="10" height="10" fill="${COLORS[c]}"/>`,
+      `<text x="${lx + 14}" y="37" fill="#374151">${escape(LABELS[c])}</text>`,
     );
-    lx += 24 + (LABELS[c] ?? c).length * 6;
+    lx += 24 + (LABELS[c]).length * 6;
   }
   // Grid and ticks.
   for (let e = -span; e <= span; e++) {
@@ -73,10 +75,15 @@ export function renderChart(ratios: readonly HeadlineRatio[], title = "Time rela
   }
   cases.forEach((label, i) => {
     const gy = top + i * groupH;
+    const group = ratios.filter((q) => `${q.scenario} / ${q.case}` === label);
+    const reference = group[0]?.reference;
     parts.push(
       `<text x="${left - 8}" y="${gy + groupH / 2}" text-anchor="end" dominant-baseline="middle" fill="#111827">${escape(label)}</text>`,
-      ...(ratios.some((q) => `${q.scenario} / ${q.case}` === label && !q.baselineCorrect)
-        ? [`<text x="${left - 8}" y="${gy + groupH / 2 + 12}" text-anchor="end" fill="#b91c1c" font-size="9">kubectl result wrong</text>`]
+      ...(reference !== undefined && reference !== "kubectl"
+        ? [`<text x="${left - 8}" y="${gy + groupH / 2 + 12}" text-anchor="end" fill="#6b7280" font-size="9">1× = ${escape(LABELS[reference])}</text>`]
+        : []),
+      ...(group.some((q) => !q.baselineCorrect)
+        ? [`<text x="${left - 8}" y="${gy + groupH / 2 + 24}" text-anchor="end" fill="#b91c1c" font-size="9">kubectl result wrong</text>`]
         : []),
     );
     contenders.forEach((c, j) => {
@@ -93,8 +100,8 @@ export function renderChart(ratios: readonly HeadlineRatio[], title = "Time rela
       const tx = x1 >= x0 ? x1 + 4 : inside ? x1 + 4 : x1 - 4;
       const anchor = x1 >= x0 || inside ? "start" : "end";
       parts.push(
-        `<rect x="${bx.toFixed(1)}" y="${y}" width="${bw.toFixed(1)}" height="${barH}" fill="${COLORS[c] ?? "#6b7280"}"${r.correct ? "" : ' fill-opacity="0.35"'}><title>${escape(`${label}, ${c}: ${text} (${r.metric})`)}</title></rect>`,
-        `<text x="${tx.toFixed(1)}" y="${y + barH - 2}" text-anchor="${anchor}" fill="${inside ? "#ffffff" : "#374151"}">${escape(text)}</text>`,
+        `<rect x="${bx.toFixed(1)}" y="${y}" width="${bw.toFixed(1)}" height="${barH}" fill="${COLORS[c]}"${r.correct ? "" : ' fill-opacity="0.35"'}><title>${escape(`${label}, ${c}: ${text} (${r.metric})`)}</title></rect>`,
+        `<text x="${tx.toFixed(1)}" y="${y + barH - 2}" text-anchor="${anchor}" fill="${inside && r.correct ? "#ffffff" : "#374151"}">${escape(text)}</text>`,
       );
     });
   });

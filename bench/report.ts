@@ -22,11 +22,13 @@ export interface HeadlineRatio {
   readonly scenario: Scenario["id"];
   readonly case: string;
   readonly contender: ContenderId;
+  /** The kubectl way it is compared with. */
+  readonly reference: ContenderId;
   readonly ratio: number;
   readonly metric: string;
   /** Every run of the contender passed the scenario's checks (no lost lines, exact files, no errors). */
   readonly correct: boolean;
-  /** Every run of kubectl passed them. */
+  /** Every run of the reference passed them. */
   readonly baselineCorrect: boolean;
 }
 
@@ -77,10 +79,11 @@ export function headlineRatios(result: SuiteResult, scenarios: readonly Scenario
   const out: HeadlineRatio[] = [];
   for (const s of scenarios) {
     for (const c of casesOf(result.measurements, s.id)) {
-      const kubectl = select(result.measurements, c, "kubectl");
+      const reference = s.reference ?? "kubectl";
+      const kubectl = select(result.measurements, c, reference);
       const base = summarize(kubectl.map(s.headline.value));
       for (const contender of s.contenders) {
-        if (contender === "kubectl") continue;
+        if (contender === reference) continue;
         const ms = select(result.measurements, c, contender);
         const r = ratio(summarize(ms.map(s.headline.value)), base);
         if (r !== undefined) {
@@ -88,6 +91,7 @@ export function headlineRatios(result: SuiteResult, scenarios: readonly Scenario
             scenario: s.id,
             case: caseLabel(c),
             contender,
+            reference,
             ratio: r,
             metric: s.headline.label,
             correct: allCorrect(s, ms),
@@ -227,6 +231,7 @@ export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario
   const ratios = headlineRatios(result, scenarios);
   if (ratios.length > 0) {
     out.push("## Headline: time relative to kubectl (lower is better)", "");
+    out.push(`![time relative to kubectl](chart.svg)`, "");
     const contenders = [...new Set(ratios.map((r) => r.contender))];
     const cases = [...new Set(ratios.map((r) => `${r.scenario} / ${r.case}`))];
     out.push(
@@ -235,7 +240,9 @@ export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario
         cases.map((label): string[] => {
           const rs = ratios.filter((r) => `${r.scenario} / ${r.case}` === label);
           return [
-            label + (rs[0]?.baselineCorrect === false ? " (kubectl ✗)" : ""),
+            label +
+              (rs[0] !== undefined && rs[0].reference !== "kubectl" ? ` (vs ${CONTENDER_LABEL[rs[0].reference]})` : "") +
+              (rs[0]?.baselineCorrect === false ? " (kubectl ✗)" : ""),
             ...contenders.map((c) => {
               const r = rs.find((x) => x.contender === c);
               return r === undefined ? "–" : `${formatNumber(r.ratio, 2)}×${r.correct ? "" : " ✗"}`;

@@ -23,6 +23,11 @@ export interface Scenario {
   /** How the figures are measured, for the report. Markdown. */
   readonly method: string;
   readonly contenders: readonly ContenderId[];
+  /**
+   * The kubectl way the chart and the headline ratios compare with: the one a user would
+   * pick for this job. @default "kubectl"
+   */
+  readonly reference?: ContenderId;
   cases(mode: Mode): readonly CaseSpec[];
   readonly columns: readonly Column[];
   /** The figure the chart compares to kubectl (lower is better). */

@@ -12,7 +12,9 @@ export const files: Scenario = {
     "A random input file (100 MB and 1 GB) goes into the pod; the pod records its sha256 and copies it; " +
     "the copy and the recorded sha256 come back. podkit does it in one run (input file, output files); the " +
     "baselines start an idle pod, copy in (`kubectl cp` / `Cp.cpToPod`), run the work with exec, copy out. " +
-    "*In/out MB/s* = size / time of that transfer step (podkit: `timings.steps`). *Exact in* = the pod saw " +
+    "*In/out MB/s* = size / time of the transfer: for kubectl, the `kubectl cp` command; for podkit, from " +
+    "its progress events, the upload including its in-pod sha256 check but not the wait for the init " +
+    "container (as `kubectl wait` is not counted). *Exact in* = the pod saw " +
     "the input's sha256; *exact out* = the local copy has the input's size and sha256. *Peak RSS* is the " +
     "driving process (for kubectl, its largest invocation).",
   contenders: ["podkit", "kubectl", "client-node"],

@@ -15,6 +15,9 @@ export const logs: Scenario = {
     "`containerLogMaxSize` (10 Mi); the kubelet checks sizes every 10 s, so whether a flood is rotated " +
     "mid-run depends on how long it lasts.",
   contenders: ["podkit", "kubectl", "kubectl-logs", "client-node"],
+  // `kubectl run -i` attaches too late and loses the head of the output: for logs a user
+  // follows the pod with `kubectl logs -f`.
+  reference: "kubectl-logs",
   cases: (mode) =>
     mode === "smoke"
       ? [{ scenario: "logs", lines: 10_000 }]

@@ -70,7 +70,7 @@ describe("headlineRatios()", () => {
     // Lifetime 1 s: podkit's overhead 0.5 s, kubectl's 2 s.
     const r = headlineRatios(suite([measurement("podkit", TRUE, 1500), measurement("kubectl", TRUE, 3000)]), ALL);
     expect(r).toEqual([
-      { scenario: "overhead", case: "true", contender: "podkit", ratio: 0.25, metric: "overhead", correct: true, baselineCorrect: true },
+      { scenario: "overhead", case: "true", contender: "podkit", reference: "kubectl", ratio: 0.25, metric: "overhead", correct: true, baselineCorrect: true },
     ]);
   });
 });
@@ -133,13 +133,14 @@ describe("renderMarkdown()", () => {
 describe("renderChart()", () => {
   it("draws one bar per ratio, escaped, on a log scale centred on kubectl", () => {
     const svg = renderChart([
-      { scenario: "overhead", case: "true", contender: "podkit", ratio: 0.5, metric: "overhead", correct: true, baselineCorrect: true },
-      { scenario: "logs", case: "1M lines", contender: "client-node", ratio: 3, metric: "wall", correct: false, baselineCorrect: false },
+      { scenario: "overhead", case: "true", contender: "podkit", reference: "kubectl", ratio: 0.5, metric: "overhead", correct: true, baselineCorrect: true },
+      { scenario: "logs", case: "1M lines", contender: "client-node", reference: "kubectl-logs", ratio: 3, metric: "wall", correct: false, baselineCorrect: false },
     ]);
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<rect x=/g)?.length).toBe(4); // 2 bars + 2 legend swatches
     expect(svg).toContain("0.50×");
     expect(svg).toContain("3.00× ✗ wrong result");
     expect(svg).toContain("kubectl result wrong");
+    expect(svg).toContain("1× = kubectl run + logs -f");
   });
 });
