@@ -71,6 +71,14 @@ export interface RefusedEntry {
   readonly reason: string;
 }
 
+/** A container whose log could not be read to its end. */
+export interface IncompleteLog {
+  /** The container's name. */
+  readonly container: string;
+  /** Why its log is incomplete. */
+  readonly reason: string;
+}
+
 /** When the pod passed each milestone (ISO 8601), and how long the run took. */
 export interface RunTimings {
   /** The pod was created. */
@@ -110,7 +118,7 @@ export interface RunResult {
    * refused, or nothing arrived within `waitForLogInterval` after the container ended),
    * and why. Absent when every log is complete.
    */
-  readonly incompleteLogs?: readonly { readonly container: string; readonly reason: string }[];
+  readonly incompleteLogs?: readonly IncompleteLog[];
   /** Output values parsed from `::{"outputs":{…}}::` lines. */
   readonly vars: Readonly<Record<string, unknown>>;
   /** Local directory holding the output files. */

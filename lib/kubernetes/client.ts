@@ -21,7 +21,9 @@ import type { PodWatchSource, RawWatchEvent } from "./watch.ts";
  * ```
  */
 export class KubernetesClient {
+  /** The client configuration every request uses. */
   readonly kubeConfig: KubeConfig;
+  /** client-node's typed core/v1 API. */
   readonly core: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {

@@ -15,7 +15,9 @@ import type { KubeConfig } from "@kubernetes/client-node";
  * ```
  */
 export class KubernetesHttpError extends Error {
+  /** Always `KubernetesHttpError`. */
   override readonly name = "KubernetesHttpError";
+  /** The HTTP status. */
   readonly status: number;
   /** The `reason` of the server's `Status`, e.g. `NotFound`, `BadRequest`, `Expired`. */
   readonly reason: string | undefined;
@@ -29,6 +31,7 @@ export class KubernetesHttpError extends Error {
 
 /** Options of {@link openStream}. */
 export interface OpenStreamOptions {
+  /** Aborts the request and destroys the response. */
   readonly signal: AbortSignal;
   /** Destroys the response when no byte arrives for this long. @default no limit */
   readonly idleTimeoutMs?: number;

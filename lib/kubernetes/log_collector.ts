@@ -15,6 +15,7 @@ import type { LogLine } from "../result.ts";
  * ```
  */
 export class LogCollector implements AsyncIterable<LogLine> {
+  /** Every line so far, in arrival order. */
   readonly lines: LogLine[] = [];
   #closed = false;
   #wake: (() => void)[] = [];
@@ -56,6 +57,7 @@ export class LogCollector implements AsyncIterable<LogLine> {
     for (const w of wake) w();
   }
 
+  /** Iterates over every line from the first, then over new ones until closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<LogLine> {
     let index = 0;
     while (true) {

@@ -5,9 +5,13 @@ import { LogCursor, parseLogLine } from "./log_cursor.ts";
 
 /** A request for one container's log, always with `timestamps=true`. */
 export interface LogStreamRequest {
+  /** The container whose log to read. */
   readonly container: string;
+  /** Keep the stream open for new lines until the container ends. */
   readonly follow: boolean;
+  /** Read from this timestamp (the API server rounds it down to the second). */
   readonly sinceTime?: string;
+  /** Closes the stream. */
   readonly signal: AbortSignal;
 }
 
@@ -16,12 +20,21 @@ export interface LogStreamRequest {
  * the connection breaks; errors carry the HTTP `status` when the server refused.
  */
 export interface LogSource {
-  open(request: LogStreamRequest): Promise<AsyncIterable<Uint8Array> & { destroy?(): void }>;
+  /** Opens a log stream: its bytes, and a way to close it early. */
+  open(request: LogStreamRequest): Promise<LogStream>;
+}
+
+/** The bytes of a log stream, and a way to close it early. */
+export interface LogStream extends AsyncIterable<Uint8Array> {
+  /** Closes the stream and its connection. */
+  destroy?(): void;
 }
 
 /** Options of {@link followContainerLogs}. */
 export interface FollowLogsOptions {
+  /** Where to read the log from. */
   readonly source: LogSource;
+  /** The container whose log to follow. */
   readonly container: string;
   /** Stops following; lines already read are kept. */
   readonly signal: AbortSignal;
@@ -40,6 +53,7 @@ export interface FollowLogsOptions {
 
 /** How a follow went. */
 export interface FollowLogsReport {
+  /** Lines delivered. */
   readonly lines: number;
   /** Streams opened after the first one (reconnects and the final read). */
   readonly reopened: number;

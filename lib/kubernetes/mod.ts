@@ -17,14 +17,16 @@
  * @module
  */
 export { KubernetesRunner, OUTPUT_NONCE_ENV, type KubernetesRunnerOptions, type RunHandle } from "./runner.ts";
+export type { IncompleteLog } from "../result.ts";
 export { loadKubeConfig, resolveNamespace } from "./connection.ts";
 export { KubernetesClient } from "./client.ts";
 export { openStream, KubernetesHttpError, type OpenStreamOptions } from "./http.ts";
-export { watchPod, type PodWatchSource, type PodWatchEvent, type RawWatchEvent, type WatchPodOptions } from "./watch.ts";
+export { watchPod, type PodWatchSource, type PodWatchEvent, type PodList, type RawWatchEvent, type WatchPodOptions } from "./watch.ts";
 export { PodTracker, type PodSnapshot, type UntilOutcome } from "./pod_tracker.ts";
 export {
   followContainerLogs,
   type LogSource,
+  type LogStream,
   type LogStreamRequest,
   type FollowLogsOptions,
   type FollowLogsReport,
@@ -46,11 +48,12 @@ export {
   type FatalWaiting,
   type PodLayout,
   type PodObservation,
+  type PodMilestones,
   type UserContainerState,
 } from "./pod_state.ts";
 export { listPodEvents, toPodEvent, formatEvents } from "./events.ts";
 export { Backoff, delay, type BackoffOptions } from "./backoff.ts";
-export { execInPod, touchMarker, type ExecTarget, type ExecOptions, type ExecResult, type TouchMarkerOptions } from "./exec.ts";
+export { execInPod, touchMarker, ExecConnectionError, type ExecTarget, type ExecOptions, type ExecResult, type TouchMarkerOptions } from "./exec.ts";
 export { uploadInputs, type UploadOptions, type UploadResult } from "./upload.ts";
 export { downloadOutputs, type DownloadOptions, type DownloadResult } from "./download.ts";
 export { extractTar, type ExtractTarOptions, type ExtractTarResult } from "./extract.ts";

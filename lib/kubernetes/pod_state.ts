@@ -6,16 +6,38 @@ import { isoTime as iso, withoutUndefined as defined } from "./_plain.ts";
 
 /** The state of one container, reduced to what a runner decides on. */
 export type ContainerPhase =
-  | { readonly kind: "absent" }
-  | { readonly kind: "waiting"; readonly reason: string; readonly message?: string }
-  | { readonly kind: "running"; readonly startedAt?: string }
   | {
-      readonly kind: "terminated";
-      readonly exitCode: number;
-      readonly reason?: string;
+      /** The pod status does not list the container yet. */
+      readonly kind: "absent";
+    }
+  | {
+      /** Not started: being created, pulling, or stuck. */
+      readonly kind: "waiting";
+      /** The kubelet's reason, e.g. `ContainerCreating`, `ImagePullBackOff`. */
+      readonly reason: string;
+      /** The kubelet's explanation, when it gave one. */
       readonly message?: string;
-      readonly signal?: number;
+    }
+  | {
+      /** Started and not ended. */
+      readonly kind: "running";
+      /** When it started (ISO 8601). */
       readonly startedAt?: string;
+    }
+  | {
+      /** Ended. */
+      readonly kind: "terminated";
+      /** Its exit code. */
+      readonly exitCode: number;
+      /** `Completed`, `Error`, `OOMKilled`, `ContainerCannotRun`, … */
+      readonly reason?: string;
+      /** The termination message, when there is one. */
+      readonly message?: string;
+      /** The signal that ended it, when one did. */
+      readonly signal?: number;
+      /** When it started (ISO 8601). */
+      readonly startedAt?: string;
+      /** When it ended (ISO 8601). */
       readonly finishedAt?: string;
     };
 
@@ -42,24 +64,33 @@ export const FATAL_WAITING_REASONS: Readonly<Record<string, "ImagePull" | "Confi
 
 /** A container that cannot start, and why. */
 export interface FatalWaiting {
+  /** The failure it is reported as. */
   readonly reason: "ImagePull" | "ConfigError";
+  /** The container that cannot start (podkit's own included). */
   readonly container: string;
   /** The kubelet's waiting reason, e.g. `ImagePullBackOff`. */
   readonly waitingReason: string;
+  /** The kubelet's explanation, or the waiting reason when it gave none. */
   readonly message: string;
 }
 
 /** The names a runner needs to tell user containers from podkit's own. */
 export interface PodLayout {
+  /** The user containers, in order. */
   readonly containers: readonly string[];
+  /** The user init containers, in order. */
   readonly initContainers: readonly string[];
 }
 
 /** One user container and its state. */
 export interface UserContainerState {
+  /** The container's name. */
   readonly name: string;
+  /** `init` for an init container, `main` for a regular one. */
   readonly kind: "init" | "main";
+  /** Where it stands. */
   readonly phase: ContainerPhase;
+  /** How many times the kubelet restarted it. */
   readonly restartCount: number;
 }
 
@@ -72,10 +103,13 @@ export interface PodObservation {
   readonly phase: string;
   /** The pod has a deletion timestamp. */
   readonly deleting: boolean;
+  /** The scheduler has placed the pod on a node. */
   readonly scheduled: boolean;
+  /** The node the pod is placed on. */
   readonly nodeName?: string;
   /** The scheduler's message while the pod cannot be placed. */
   readonly unschedulable?: string;
+  /** A container that cannot start without someone changing the pod. */
   readonly fatal?: FatalWaiting;
   /** Set when the kubelet evicted the pod: its message. */
   readonly evicted?: string;
@@ -85,6 +119,7 @@ export interface PodObservation {
   readonly transferInit: ContainerPhase;
   /** The output-transfer sidecar. */
   readonly sidecar: ContainerPhase;
+  /** The user containers, init containers first. */
   readonly user: readonly UserContainerState[];
   /** Every user container has left the waiting state, or the pod has ended. */
   readonly userStarted: boolean;
@@ -237,11 +272,17 @@ export function containerResults(pod: V1Pod, layout: PodLayout): ContainerResult
 
 /** The first user container that failed, and how. */
 export interface ContainerFailure {
+  /** The container's name. */
   readonly container: string;
+  /** `init` for an init container, `main` for a regular one. */
   readonly kind: "init" | "main";
+  /** Its exit code. */
   readonly exitCode: number;
+  /** The kubelet's reason, e.g. `Error` or `OOMKilled`. */
   readonly reason: string;
+  /** True when the kernel killed it for exceeding its memory limit. */
   readonly oomKilled: boolean;
+  /** The termination message, when there is one. */
   readonly message?: string;
 }
 
@@ -268,6 +309,18 @@ export function firstFailure(results: readonly ContainerResult[]): ContainerFail
   return undefined;
 }
 
+/** When a pod passed each milestone (ISO 8601). */
+export interface PodMilestones {
+  /** The pod was created. */
+  created?: string;
+  /** The scheduler placed it. */
+  scheduled?: string;
+  /** Its first user container started. */
+  started?: string;
+  /** Its last user container ended. */
+  finished?: string;
+}
+
 /**
  * Converts the timestamps of the pod to the run's milestones.
  *
@@ -277,10 +330,7 @@ export function firstFailure(results: readonly ContainerResult[]): ContainerFail
  * podMilestones({ metadata: { creationTimestamp: new Date(0) } }, { containers: [], initContainers: [] }).created; // "1970-01-01T00:00:00.000Z"
  * ```
  */
-export function podMilestones(
-  pod: V1Pod,
-  layout: PodLayout,
-): { created?: string; scheduled?: string; started?: string; finished?: string } {
+export function podMilestones(pod: V1Pod, layout: PodLayout): PodMilestones {
   const results = containerResults(pod, layout);
   const starts = results.map((r) => r.startedAt).filter((t): t is string => t !== undefined).sort();
   const main = results.filter((r) => r.kind === "main");

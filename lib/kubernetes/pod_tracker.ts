@@ -3,12 +3,26 @@ import type { PodWatchEvent } from "./watch.ts";
 
 /** The latest known version of the pod, or its deletion. */
 export interface PodSnapshot {
+  /** The latest version seen, if any. */
   readonly pod: V1Pod | undefined;
+  /** The pod is gone. */
   readonly deleted: boolean;
 }
 
 /** The outcome of {@link PodTracker.until}: the value the check returned, or the deadline. */
-export type UntilOutcome<T> = { readonly kind: "value"; readonly value: T } | { readonly kind: "deadline"; readonly snapshot: PodSnapshot };
+export type UntilOutcome<T> =
+  | {
+      /** The check gave a value. */
+      readonly kind: "value";
+      /** What the check returned. */
+      readonly value: T;
+    }
+  | {
+      /** The deadline came first. */
+      readonly kind: "deadline";
+      /** The latest snapshot at the deadline. */
+      readonly snapshot: PodSnapshot;
+    };
 
 /**
  * Keeps the latest version of a pod from a watch and lets the steps of a run wait for a

@@ -4,14 +4,24 @@ import { Backoff, type BackoffOptions } from "./backoff.ts";
 
 /** One event of a Kubernetes watch stream, as the API server sends it. */
 export interface RawWatchEvent {
+  /** `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`. */
   readonly type: string;
+  /** The object, a bookmark's metadata, or a `Status` for errors. */
   readonly object: unknown;
+}
+
+/** A list of pods and the resourceVersion to watch from. */
+export interface PodList {
+  /** The pods listed (zero or one for a watch on one pod). */
+  readonly items: readonly V1Pod[];
+  /** The list's resourceVersion. */
+  readonly resourceVersion: string;
 }
 
 /** What the watch loop needs from the API server, scoped to one pod. */
 export interface PodWatchSource {
   /** Lists the pod (zero or one item) and returns the list's resourceVersion. */
-  list(signal: AbortSignal): Promise<{ readonly items: readonly V1Pod[]; readonly resourceVersion: string }>;
+  list(signal: AbortSignal): Promise<PodList>;
   /**
    * Watches from `resourceVersion` with bookmarks. The iterable ends when the server
    * closes the stream and throws when the connection breaks or the server refuses.
@@ -21,8 +31,18 @@ export interface PodWatchSource {
 
 /** What {@link watchPod} reports. */
 export type PodWatchEvent =
-  | { readonly type: "pod"; readonly pod: V1Pod }
-  | { readonly type: "deleted"; readonly pod?: V1Pod };
+  | {
+      /** A version of the pod. */
+      readonly type: "pod";
+      /** The pod as the server has it. */
+      readonly pod: V1Pod;
+    }
+  | {
+      /** The pod is gone (or replaced by another of the same name). */
+      readonly type: "deleted";
+      /** Its last version, when the server sent it. */
+      readonly pod?: V1Pod;
+    };
 
 /** Options of {@link watchPod}. */
 export interface WatchPodOptions {
@@ -77,7 +97,7 @@ export async function* watchPod(source: PodWatchSource, options: WatchPodOptions
   while (!signal.aborted) {
     if (resourceVersion === undefined) {
       options.onRelist?.(relistWhy);
-      let listed: Awaited<ReturnType<PodWatchSource["list"]>>;
+      let listed: PodList;
       try {
         listed = await source.list(signal);
       } catch (error) {
