@@ -14,9 +14,11 @@ export interface LineCheck {
   readonly foreign: number;
   /** The first few runs of lost lines, `[first, last]`, to tell a lost head from a lost tail. */
   readonly gaps: readonly (readonly [number, number])[];
+  /** The first few lines received more than once. */
+  readonly duplicates: readonly string[];
 }
 
-/** How many runs of lost lines {@link LineCheck.gaps} lists. */
+/** How many runs of lost lines {@link LineCheck.gaps} lists, and duplicates {@link LineCheck.duplicates}. */
 const MAX_GAPS = 5;
 
 /**
@@ -27,7 +29,7 @@ const MAX_GAPS = 5;
  * ```ts
  * const c = new LineChecker(3);
  * for (const l of ["1", "3", "3", "hello"]) c.add(l);
- * c.result(); // { expected: 3, collected: 4, distinct: 2, lost: 1, duplicated: 1, foreign: 1, gaps: [[2, 2]] }
+ * c.result(); // { expected: 3, collected: 4, distinct: 2, lost: 1, duplicated: 1, foreign: 1, gaps: [[2, 2]], duplicates: ["3"] }
  * ```
  */
 export class LineChecker {
@@ -37,6 +39,7 @@ export class LineChecker {
   #distinct = 0;
   #duplicated = 0;
   #foreign = 0;
+  readonly #duplicates: string[] = [];
 
   constructor(expected: number) {
     if (!Number.isInteger(expected) || expected < 0) {
@@ -59,6 +62,7 @@ export class LineChecker {
     const bit = 1 << (i & 7);
     if ((this.#seen[byte]! & bit) !== 0) {
       this.#duplicated++;
+      if (this.#duplicates.length < MAX_GAPS) this.#duplicates.push(line);
       return;
     }
     this.#seen[byte] = this.#seen[byte]! | bit;
@@ -96,6 +100,7 @@ export class LineChecker {
       duplicated: this.#duplicated,
       foreign: this.#foreign,
       gaps,
+      duplicates: [...this.#duplicates],
     };
   }
 }

@@ -284,6 +284,9 @@ export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario
           ...((x.observation?.lines?.lost ?? 0) > 0
             ? [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: lost ${formatGaps(x.observation?.lines?.gaps ?? [])}`]
             : []),
+          ...((x.observation?.lines?.duplicated ?? 0) > 0
+            ? [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: received twice: ${(x.observation?.lines?.duplicates ?? []).join(", ")}`]
+            : []),
           ...(x.ok ? [] : [`${contenderLabel(s, x.contender)}, ${caseLabel(x.case)}: ${firstLine(x.error ?? "failed")}`]),
         ]),
     );

@@ -49,6 +49,27 @@ export function transferPhases(marks: readonly Mark[]): Record<string, number> {
   return out;
 }
 
+/** The lines podkit delivered around the first lost or duplicated line, with their timestamps. */
+function aroundTrouble(r: RunResult, lost: number | undefined, duplicate: string | undefined): string {
+  const logs = r.logs.filter((l) => l.container === CONTAINER);
+  const at = (i: number): string =>
+    logs
+      .slice(Math.max(0, i - 2), i + 3)
+      .map((l) => `${l.timestamp} ${JSON.stringify(l.line)}`)
+      .join("; ");
+  const parts: string[] = [];
+  if (lost !== undefined) {
+    const before = logs.findIndex((l) => l.line === String(lost - 1));
+    parts.push(`around lost line ${lost}: ${before < 0 ? "its predecessor is missing too" : at(before)}`);
+  }
+  if (duplicate !== undefined) {
+    const first = logs.findIndex((l) => l.line === duplicate);
+    const second = logs.findIndex((l, i) => i > first && l.line === duplicate);
+    parts.push(`"${duplicate}" delivered at ${first} and ${second}: ${at(second)}`);
+  }
+  return parts.join(" | ");
+}
+
 export async function run(task: Task): Promise<{ calledAt: number; resultAt: number; observation: Observation }> {
   const c = task.case;
   const w = workload(c);
@@ -78,10 +99,17 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       const resultAt = now();
       const checker = new LineChecker(c.lines);
       for (const l of r.logs) if (l.container === CONTAINER) checker.add(l.line);
+      const lines = checker.result();
       return {
         calledAt,
         resultAt,
-        observation: { pods: [r.podName], exitCode: r.exitCode, lines: checker.result(), steps: steps(r) },
+        observation: {
+          pods: [r.podName],
+          exitCode: r.exitCode,
+          lines,
+          steps: steps(r),
+          ...(lines.lost > 0 || lines.duplicated > 0 ? { notes: [aroundTrouble(r, lines.gaps[0]?.[0], lines.duplicates[0])] } : {}),
+        },
       };
     }
     case "files": {
