@@ -3,7 +3,8 @@
  * cursor and the API server's `sinceTime` (rounded down to the second) must together give
  * every line once, whatever byte a stream breaks at.
  */
-import type { V1Pod } from "@kubernetes/client-node";
+import { createServer, connect, type Server, type Socket } from "node:net";
+import { KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { followContainerLogs, KubernetesClient, KubernetesRunner, loadKubeConfig, observePod, PodTracker, watchPod, type LogSource } from "../../lib/kubernetes/mod.ts";
 import { pod as newPod } from "../../lib/mod.ts";
@@ -172,4 +173,71 @@ test("half a million lines (over 20 MB of log, more than the kubelet keeps in on
   expect(result.logs).toHaveLength(count);
   expect(result.incompleteLogs).toBeUndefined();
   console.log(`[runner figures] 500k lines: ${JSON.stringify({ lines: result.logs.length, wallMs: Math.round(performance.now() - started), steps: result.timings.steps })}`);
+});
+
+/**
+ * A TCP proxy in front of the API server that cuts every connection older than `maxAgeMs`:
+ * quick requests pass, every watch and log stream breaks again and again.
+ */
+async function flakyProxy(target: URL, maxAgeMs: number): Promise<{ url: string; cuts: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let cuts = 0;
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 443), target.hostname);
+    sockets.add(client);
+    const timer = setTimeout(() => {
+      cuts += 1;
+      client.destroy();
+      upstream.destroy();
+    }, maxAgeMs);
+    const end = (): void => {
+      clearTimeout(timer);
+      sockets.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    cuts: () => cuts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test("the runner survives an API connection that breaks every 1.5 s: every line once, the run completes", async () => {
+  const base = await loadKubeConfig();
+  const server = new URL(base.getCurrentCluster()?.server as string);
+  const proxy = await flakyProxy(server, 1500);
+  try {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: base.clusters.map((c) => (c.name === base.getCurrentCluster()?.name ? { ...c, server: proxy.url } : c)),
+      users: base.users,
+      contexts: base.contexts,
+      currentContext: base.currentContext,
+    });
+    const count = 150;
+    const script = `i=1; while [ $i -le ${count} ]; do echo "beat $i"; i=$((i+1)); sleep 0.04; done`;
+    const result = await newPod()
+      .namespace(NAMESPACE)
+      .labels({ "podkit.test/suite": "runner-logs" })
+      .container({ name: "main", image: "busybox", command: ["sh", "-c", script] })
+      .run(new KubernetesRunner({ kubeConfig }));
+    expect(result.logs.map((l) => l.line)).toEqual(Array.from({ length: count }, (_, i) => `beat ${i + 1}`));
+    expect(result.deleted).toBe(true);
+    expect(proxy.cuts()).toBeGreaterThanOrEqual(3);
+    console.log(`[runner figures] flaky API: ${JSON.stringify({ lines: result.logs.length, connectionsCut: proxy.cuts(), durationMs: result.timings.durationMs })}`);
+  } finally {
+    await proxy.close();
+  }
 });
