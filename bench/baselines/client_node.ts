@@ -56,6 +56,7 @@ function setup(task: Task): { kc: KubeConfig; api: CoreV1Api } {
   return { kc, api: kc.makeApiClient(CoreV1Api) };
 }
 
+/** Runs one case with hand-written client-node code; `calledAt`/`resultAt` bracket it, checks come after. */
 export async function run(task: Task): Promise<{ calledAt: number; resultAt: number; observation: Observation }> {
   const c = task.case;
   const w = workload(c);

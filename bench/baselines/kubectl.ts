@@ -83,6 +83,7 @@ async function waitStarted(task: Task, tally: Tally, name: string): Promise<void
   throw new Error(`Pod "${name}" stayed Pending for 10 minutes`);
 }
 
+/** Runs one case with kubectl; `calledAt`/`resultAt` bracket the commands, checks come after. */
 export async function run(task: Task): Promise<{ calledAt: number; resultAt: number; observation: Observation }> {
   const c = task.case;
   const tally = new Tally();

@@ -70,6 +70,7 @@ function aroundTrouble(r: RunResult, lost: number | undefined, duplicate: string
   return parts.join(" | ");
 }
 
+/** Runs one case with podkit; `calledAt`/`resultAt` bracket the calls a user makes, checks come after. */
 export async function run(task: Task): Promise<{ calledAt: number; resultAt: number; observation: Observation }> {
   const c = task.case;
   const w = workload(c);
