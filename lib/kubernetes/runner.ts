@@ -638,21 +638,32 @@ class Execution {
    */
   async #drainLogs(budgetMs: number): Promise<void> {
     const all = Promise.all(this.#followers.values()).then(() => "done" as const);
-    let seen = this.#logActivity;
+    // Bytes that only replay seen lines count as life, but not for ever: a stream that
+    // breaks before it gets past its replay would otherwise be waited on without end.
+    const stuckMs = Math.max(4 * budgetMs, 30_000);
+    let activity = this.#logActivity;
+    let lines = this.#logs.lines.length;
     let quietSince = Date.now();
+    let stuckSince = Date.now();
     while (true) {
       const timer = new AbortController();
-      const wait = Math.max(0, quietSince + budgetMs - Date.now());
-      const outcome = await Promise.race([all, delay(Math.min(wait, 1000), timer.signal).then(
-          () => "tick" as const,
-          () => "tick" as const,
-        )]);
+      const tick = delay(Math.min(Math.max(0, quietSince + budgetMs - Date.now()), 1000), timer.signal).then(
+        () => "tick" as const,
+        () => "tick" as const,
+      );
+      const outcome = await Promise.race([all, tick]);
       timer.abort();
       if (outcome === "done") return;
-      if (this.#logActivity !== seen) {
-        seen = this.#logActivity;
-        quietSince = Date.now();
-      } else if (Date.now() - quietSince >= budgetMs) {
+      const now = Date.now();
+      if (this.#logs.lines.length !== lines) {
+        lines = this.#logs.lines.length;
+        stuckSince = now;
+      }
+      if (this.#logActivity !== activity) {
+        activity = this.#logActivity;
+        quietSince = now;
+      }
+      if (now - quietSince >= budgetMs || now - stuckSince >= stuckMs) {
         this.#quietCutoffMs = budgetMs;
         this.#logController.abort();
         await all;
