@@ -337,6 +337,7 @@ class Execution {
         }
       }
     }
+    if (resume && !this.#resumed) pod = await this.#settleDuplicate(pod);
     this.#adopt(pod);
     this.#progress("create", this.#resumed ? `Reattached to pod "${this.#podName}"` : `Created pod "${this.#podName}"`);
     this.#startupDeadline = Date.now() + this.#plan.timeouts.waitUntilRunningMs;
@@ -345,11 +346,28 @@ class Execution {
     this.#unsubscribe = this.#tracker.subscribe(() => this.#onPodUpdate());
   }
 
+  /** The run's pod to reattach to: the oldest alive one, which every caller agrees on. */
   async #findRunPod(): Promise<V1Pod | undefined> {
     const pods = await this.#requireClient().listPods(this.#namespace, `${LABELS.runId}=${this.#runId}`);
-    const alive = pods.filter((p) => p.metadata?.deletionTimestamp == null);
-    alive.sort((a, b) => timeOf(b.metadata?.creationTimestamp) - timeOf(a.metadata?.creationTimestamp));
-    return alive[0];
+    return pods.filter((p) => p.metadata?.deletionTimestamp == null).sort(byAge)[0];
+  }
+
+  /**
+   * Two calls with the same run id that both found no pod both create one. Each then looks
+   * again: the one whose pod is not the oldest deletes it and reattaches to the oldest, so
+   * the run keeps a single pod.
+   */
+  async #settleDuplicate(created: V1Pod): Promise<V1Pod> {
+    const oldest = await this.#findRunPod().catch(() => undefined);
+    if (oldest === undefined || oldest.metadata?.uid === created.metadata?.uid) return created;
+    const name = created.metadata?.name;
+    if (name !== undefined) {
+      await this.#requireClient()
+        .deletePod(this.#namespace, name, { gracePeriodSeconds: 0, ...(created.metadata?.uid === undefined ? {} : { uid: created.metadata.uid }) })
+        .catch(() => undefined);
+    }
+    this.#resumed = true;
+    return oldest;
   }
 
   #adopt(pod: V1Pod): void {
@@ -866,6 +884,12 @@ function apiMessage(error: unknown): string {
     return (body as { message: string }).message;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Oldest first; the name breaks ties, so that every caller sorts alike. */
+function byAge(a: V1Pod, b: V1Pod): number {
+  const age = timeOf(a.metadata?.creationTimestamp) - timeOf(b.metadata?.creationTimestamp);
+  return age !== 0 ? age : (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
 }
 
 function timeOf(value: unknown): number {

@@ -382,6 +382,17 @@ describe("cleanup and resume", () => {
     }
   });
 
+  test("resume: two runs with the same run id started together end on one pod", async () => {
+    const runId = `twins-${Date.now().toString(36)}`;
+    const build = (): PodBuilder =>
+      pod().runId(runId).container({ name: "main", image: "busybox", command: ["sh", "-c", "echo once; sleep 2"] });
+    const [a, b] = await Promise.all([build().run(runner), build().run(runner)]);
+    expect(a.podName).toBe(b.podName);
+    expect([a.resumed, b.resumed].filter(Boolean)).toHaveLength(1);
+    expect(a.logs.map((l) => l.line)).toEqual(["once"]);
+    expect(b.logs.map((l) => l.line)).toEqual(["once"]);
+  });
+
   test("resume: a second run with the same run id reattaches to the running pod and returns its result", async () => {
     const runId = `resume-${Date.now().toString(36)}`;
     const build = (): PodBuilder =>
