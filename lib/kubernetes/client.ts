@@ -1,4 +1,4 @@
-import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { openStream } from "./http.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import type { LogSource, LogStreamRequest } from "./logs.ts";
@@ -106,6 +106,35 @@ export class KubernetesClient {
     }
   }
 
+  /**
+   * Lists the events about one pod, with the list's resourceVersion to watch from.
+   */
+  async listPodEventsRaw(namespace: string, podName: string): Promise<{ items: CoreV1Event[]; resourceVersion: string }> {
+    const list = await this.core.listNamespacedEvent({ namespace, fieldSelector: podEventSelector(podName) });
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0" };
+  }
+
+  /** Watches the events about one pod from a resourceVersion, for one server-side timeout. */
+  async *watchPodEvents(namespace: string, podName: string, resourceVersion: string, signal: AbortSignal): AsyncGenerator<RawWatchEvent> {
+    const timeoutSeconds = 240 + Math.floor(Math.random() * 60);
+    const response = await openStream(
+      this.kubeConfig,
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      { watch: "true", fieldSelector: podEventSelector(podName), resourceVersion, allowWatchBookmarks: "true", timeoutSeconds: String(timeoutSeconds) },
+      { signal, idleTimeoutMs: (timeoutSeconds + 60) * 1000 },
+    );
+    const splitter = new LineSplitter();
+    try {
+      for await (const chunk of response as AsyncIterable<Buffer>) {
+        for (const line of splitter.push(chunk)) {
+          if (line.length > 0) yield JSON.parse(line.toString("utf8")) as RawWatchEvent;
+        }
+      }
+    } finally {
+      response.destroy();
+    }
+  }
+
   /** A {@link LogSource} for the containers of one pod. */
   logSource(namespace: string, pod: string): LogSource {
     return {
@@ -125,4 +154,8 @@ export class KubernetesClient {
       },
     };
   }
+}
+
+function podEventSelector(podName: string): string {
+  return `involvedObject.kind=Pod,involvedObject.name=${podName}`;
 }

@@ -1,8 +1,8 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { PodEvent } from "../result.ts";
 import { isoTime as iso } from "./_plain.ts";
+import { Backoff } from "./backoff.ts";
 import type { KubernetesClient } from "./client.ts";
-
 
 /**
  * Converts a core/v1 Event to a {@link PodEvent}, oldest fields first: `firstTimestamp`
@@ -71,4 +71,67 @@ export function formatEvents(events: readonly PodEvent[], limit = 10): string {
     .slice(-limit)
     .map((e) => `  ${e.type} ${e.reason}${e.count > 1 ? ` (x${e.count})` : ""}: ${e.message}`)
     .join("\n");
+}
+
+/**
+ * Reports the events about one pod as they happen (pulling, pulled, back-off, failed
+ * scheduling, …), those recorded before the call first, each version once. Reconnects
+ * after a broken stream and relists when the watch version has expired; ends when the
+ * signal aborts. Never throws: events inform, they do not decide.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { followPodEvents, KubernetesClient } from "podkit/kubernetes";
+ * const kc = new KubeConfig();
+ * kc.loadFromDefault();
+ * const stop = new AbortController();
+ * void followPodEvents(new KubernetesClient(kc), "default", "demo", {
+ *   signal: stop.signal,
+ *   onEvent: (e) => console.log(e.reason, e.message),
+ * });
+ * ```
+ */
+export async function followPodEvents(
+  client: KubernetesClient,
+  namespace: string,
+  podName: string,
+  options: { readonly signal: AbortSignal; readonly onEvent: (event: PodEvent) => void },
+): Promise<void> {
+  const { signal } = options;
+  const seen = new Set<string>();
+  const backoff = new Backoff({ initialMs: 500, maxMs: 5000 });
+  const report = (event: CoreV1Event): void => {
+    const key = `${event.metadata.uid ?? event.metadata.name ?? ""}:${event.count ?? event.series?.count ?? 1}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    options.onEvent(toPodEvent(event));
+  };
+  let resourceVersion: string | undefined;
+  while (!signal.aborted) {
+    try {
+      if (resourceVersion === undefined) {
+        const listed = await client.listPodEventsRaw(namespace, podName);
+        listed.items.forEach(report);
+        resourceVersion = listed.resourceVersion;
+      }
+      const openedAt = Date.now();
+      for await (const raw of client.watchPodEvents(namespace, podName, resourceVersion, signal)) {
+        const event = raw.object as CoreV1Event;
+        if (raw.type === "ERROR") {
+          resourceVersion = undefined;
+          break;
+        }
+        if (event.metadata?.resourceVersion !== undefined) resourceVersion = event.metadata.resourceVersion;
+        if (raw.type === "ADDED" || raw.type === "MODIFIED") report(event);
+      }
+      // A stream the server ends at once every time must not spin.
+      if (Date.now() - openedAt < 1000) await backoff.wait(signal).catch(() => undefined);
+      else backoff.reset();
+    } catch (error) {
+      if (signal.aborted) return;
+      if ((error as { status?: unknown }).status === 410) resourceVersion = undefined;
+      await backoff.wait(signal).catch(() => undefined);
+    }
+  }
 }

@@ -51,7 +51,7 @@ export {
   type PodMilestones,
   type UserContainerState,
 } from "./pod_state.ts";
-export { listPodEvents, toPodEvent, formatEvents } from "./events.ts";
+export { listPodEvents, followPodEvents, toPodEvent, formatEvents } from "./events.ts";
 export { Backoff, delay, type BackoffOptions } from "./backoff.ts";
 export { execInPod, touchMarker, ExecConnectionError, type ExecTarget, type ExecOptions, type ExecResult, type TouchMarkerOptions } from "./exec.ts";
 export { uploadInputs, type UploadOptions, type UploadResult } from "./upload.ts";

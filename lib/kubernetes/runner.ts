@@ -14,7 +14,7 @@ import { Backoff, delay } from "./backoff.ts";
 import { KubernetesClient } from "./client.ts";
 import { loadKubeConfig, resolveNamespace } from "./connection.ts";
 import { downloadOutputs } from "./download.ts";
-import { formatEvents, listPodEvents } from "./events.ts";
+import { followPodEvents, formatEvents, listPodEvents } from "./events.ts";
 import { touchMarker, type ExecTarget } from "./exec.ts";
 import { LogCollector } from "./log_collector.ts";
 import { followContainerLogs, type FollowLogsReport } from "./logs.ts";
@@ -190,6 +190,8 @@ class Execution {
   readonly #layout: PodLayout;
   readonly #controller = new AbortController();
   readonly #logController = new AbortController();
+  readonly #startupController = new AbortController();
+  #eventsFollowed: Promise<void> | undefined;
   readonly #startedAt = performance.now();
   readonly #stepMs: Record<string, number> = {};
   readonly #followers = new Map<string, Promise<FollowLogsReport>>();
@@ -344,6 +346,14 @@ class Execution {
     const source = client.podWatchSource(this.#namespace, this.#podName as string);
     this.#tracker = new PodTracker(watchPod(source, { signal: this.#signal }), pod);
     this.#unsubscribe = this.#tracker.subscribe(() => this.#onPodUpdate());
+    if (this.#options.onProgress !== undefined) {
+      // What the scheduler and the kubelet report while the pod starts (pulling, back-off,
+      // failed scheduling, …), as it happens; followed until the containers run.
+      this.#eventsFollowed = followPodEvents(client, this.#namespace, this.#podName as string, {
+        signal: this.#startupController.signal,
+        onEvent: (e) => this.#progress(this.#step, `${e.type === "Warning" ? "Warning: " : ""}${e.reason}: ${e.message}`),
+      });
+    }
   }
 
   /** The run's pod to reattach to: the oldest alive one, which every caller agrees on. */
@@ -438,6 +448,7 @@ class Execution {
     const budget = Math.min(budgetMs, this.#plan.timeouts.waitUntilRunningMs);
     const outcome = await this.#until((o) => (o.userStarted ? o : undefined), this.#deadline(budget, true));
     if (outcome.kind === "deadline") throw this.#startupTimeout(outcome.snapshot, budget);
+    this.#startupController.abort();
     this.#progress("waitRunning", outcome.value.userDone ? "Containers already finished" : "Running");
   }
 
@@ -773,9 +784,10 @@ class Execution {
 
   async #shutdown(): Promise<void> {
     this.#unsubscribe?.();
+    this.#startupController.abort();
     this.#logController.abort();
     this.#controller.abort();
-    await Promise.all([...this.#followers.values(), this.#tracker?.closed]);
+    await Promise.all([...this.#followers.values(), this.#tracker?.closed, this.#eventsFollowed]);
   }
 
   async #readEvents(): Promise<readonly PodEvent[]> {

@@ -258,11 +258,19 @@ describe("failures", () => {
 
   test("progress is reported at each milestone", async () => {
     const steps: string[] = [];
+    const messages: string[] = [];
     await pod()
       .container({ name: "main", image: "busybox", command: ["sh", "-c", "cat {{workingDir}}/in.txt > {{workingDir}}/out.txt"] })
       .inputFile("in.txt", "x")
       .outputFiles("out.txt")
-      .run(runner, { onProgress: (e) => steps.push(e.step) });
+      .run(runner, {
+        onProgress: (e) => {
+          steps.push(e.step);
+          messages.push(e.message);
+        },
+      });
+    // The kubelet's own events come through while the pod starts.
+    expect(messages.some((m) => m.startsWith("Started: "))).toBe(true);
     for (const step of ["create", "waitScheduled", "uploadInputs", "waitRunning", "waitCompletion", "downloadOutputs", "delete"]) {
       expect(steps).toContain(step);
     }
