@@ -4,6 +4,14 @@ import { LineSplitter } from "./line_splitter.ts";
 import type { LogSource, LogStreamRequest } from "./logs.ts";
 import type { PodWatchSource, RawWatchEvent } from "./watch.ts";
 
+/** The events about a pod and the resourceVersion to watch them from. */
+export interface PodEventList {
+  /** The events, as the API server returns them. */
+  readonly items: CoreV1Event[];
+  /** The list's resourceVersion. */
+  readonly resourceVersion: string;
+}
+
 /**
  * The calls the runner makes to the API server, in one place: typed REST calls through
  * client-node's `CoreV1Api`, and the two long-lived streams (pod watch, container logs)
@@ -109,7 +117,7 @@ export class KubernetesClient {
   /**
    * Lists the events about one pod, with the list's resourceVersion to watch from.
    */
-  async listPodEventsRaw(namespace: string, podName: string): Promise<{ items: CoreV1Event[]; resourceVersion: string }> {
+  async listPodEventsRaw(namespace: string, podName: string): Promise<PodEventList> {
     const list = await this.core.listNamespacedEvent({ namespace, fieldSelector: podEventSelector(podName) });
     return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0" };
   }

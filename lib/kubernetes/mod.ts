@@ -19,7 +19,7 @@
 export { KubernetesRunner, OUTPUT_NONCE_ENV, type KubernetesRunnerOptions, type RunHandle } from "./runner.ts";
 export type { IncompleteLog } from "../result.ts";
 export { loadKubeConfig, resolveNamespace } from "./connection.ts";
-export { KubernetesClient } from "./client.ts";
+export { KubernetesClient, type PodEventList } from "./client.ts";
 export { openStream, KubernetesHttpError, type OpenStreamOptions } from "./http.ts";
 export { watchPod, type PodWatchSource, type PodWatchEvent, type PodList, type RawWatchEvent, type WatchPodOptions } from "./watch.ts";
 export { PodTracker, type PodSnapshot, type UntilOutcome } from "./pod_tracker.ts";
