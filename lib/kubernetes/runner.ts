@@ -320,10 +320,15 @@ class Execution {
     } else {
       const body = this.#manifest();
       this.#pendingCreate = client.createPod(this.#namespace, body);
+      // The start-up budget covers an API server that does not answer, too.
+      const budget = AbortSignal.timeout(this.#plan.timeouts.waitUntilRunningMs);
       try {
-        pod = await raceAbort(this.#pendingCreate, this.#signal);
+        pod = await raceAbort(this.#pendingCreate, AbortSignal.any([this.#signal, budget]));
       } catch (error) {
         if (this.#signal.aborted) throw error;
+        if (budget.aborted) {
+          throw new StepFailure("Timeout", "create", `Cannot create ${this.#where}: the API server did not answer within ${formatDuration(this.#plan.timeouts.waitUntilRunningMs)} (waitUntilRunning)`);
+        }
         this.#pendingCreate = undefined;
         if (apiCode(error) === 409 && resume && this.#plan.podName !== undefined) {
           const existing = await client.readPod(this.#namespace, this.#plan.podName).catch(() => undefined);
