@@ -60,7 +60,7 @@ function aroundTrouble(r: RunResult, lost: number | undefined, duplicate: string
   const parts: string[] = [];
   if (lost !== undefined) {
     const before = logs.findIndex((l) => l.line === String(lost - 1));
-    parts.push(`around lost line ${lost}: ${before < 0 ? "its predecessor is missing too" : at(before)}`);
+    parts.push(`around lost line ${lost}: ${before < 0 ? `the first lines delivered were ${at(2)}` : at(before)}`);
   }
   if (duplicate !== undefined) {
     const first = logs.findIndex((l) => l.line === duplicate);
