@@ -7,6 +7,7 @@ import { exitCodeOfStatus } from "./_transfer_status.ts";
 export interface ExecTarget {
   /** Credentials and API server; read afresh at each connection (tokens are refreshed). */
   readonly kubeConfig: KubeConfig;
+  /** Namespace of the pod. */
   readonly namespace: string;
   /** Pod name. */
   readonly pod: string;
@@ -88,6 +89,7 @@ export interface ExecResult {
  * ```
  */
 export class ExecConnectionError extends Error {
+  /** Always `"ExecConnectionError"`. */
   override readonly name = "ExecConnectionError";
   /** True when the connection had been opened, so the command may have run. */
   readonly started: boolean;

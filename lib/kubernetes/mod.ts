@@ -54,6 +54,6 @@ export {
 export { listPodEvents, followPodEvents, toPodEvent, formatEvents } from "./events.ts";
 export { Backoff, delay, type BackoffOptions } from "./backoff.ts";
 export { execInPod, touchMarker, ExecConnectionError, type ExecTarget, type ExecOptions, type ExecResult, type TouchMarkerOptions } from "./exec.ts";
-export { uploadInputs, type UploadOptions, type UploadResult } from "./upload.ts";
+export { uploadInputs, type UploadOptions, type UploadResult, type UploadedFile } from "./upload.ts";
 export { downloadOutputs, type DownloadOptions, type DownloadResult } from "./download.ts";
 export { extractTar, type ExtractTarOptions, type ExtractTarResult } from "./extract.ts";

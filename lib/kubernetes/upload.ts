@@ -9,6 +9,7 @@ import { remoteDigests } from "./_transfer_verify.ts";
 export interface UploadOptions {
   /** Absolute directory in the container the names are relative to, e.g. `/podkit/work`. */
   readonly workingDir: string;
+  /** The files to place, in order; names are relative to `workingDir`. */
   readonly files: readonly InputFile[];
   /**
    * A marker file created once every file is in place and verified: an absolute path, or
@@ -31,10 +32,20 @@ export interface UploadOptions {
   readonly retries?: number;
 }
 
+/** One file {@link uploadInputs} placed in the container. */
+export interface UploadedFile {
+  /** Path relative to the working directory. */
+  readonly name: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Hex sha256 of the content. */
+  readonly sha256: string;
+}
+
 /** What {@link uploadInputs} placed in the container. */
 export interface UploadResult {
   /** Each file with its size and sha256 as sent (and as verified in the container). */
-  readonly files: readonly { readonly name: string; readonly size: number; readonly sha256: string }[];
+  readonly files: readonly UploadedFile[];
   /** Content bytes sent (the archive's own headers and padding not counted). */
   readonly bytes: number;
   /**
