@@ -33,7 +33,6 @@ function emptyDescription(name: string | undefined): PodDescription {
   return Object.freeze({
     kind: "pod",
     ...(name === undefined ? {} : { name }),
-    namespace: DESCRIPTION_DEFAULTS.namespace,
     metadata: Object.freeze({}),
     containers: Object.freeze([]),
     initContainers: Object.freeze([]),

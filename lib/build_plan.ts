@@ -1,4 +1,4 @@
-import type { PodDescription } from "./description.ts";
+import { podNamespace, type PodDescription } from "./description.ts";
 import { parseDuration } from "./duration.ts";
 import { FILE_TRANSFER, type ExecutionPlan, type PlanStep } from "./plan.ts";
 import { frozenCopy } from "./_data.ts";
@@ -56,7 +56,7 @@ export function buildPlan(description: PodDescription, generateName: string): Ex
 
   const plan: ExecutionPlan = {
     steps,
-    namespace: description.namespace,
+    namespace: podNamespace(description),
     ...(description.name === undefined ? {} : { podName: description.name }),
     generateName,
     ...(description.runId === undefined ? {} : { runId: description.runId }),

@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod, V1PodSpec, V1VolumeMount } from "@kubernetes/client-node";
-import type { PodDescription } from "./description.ts";
+import { podNamespace, type PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
 import { describePlan } from "./describe.ts";
 import { PodValidationError } from "./errors.ts";
@@ -79,7 +79,7 @@ export function compile(description: PodDescription): CompiledPod {
     kind: "Pod",
     metadata: {
       ...(description.name === undefined ? { generateName } : { name: description.name }),
-      namespace: description.namespace,
+      namespace: podNamespace(description),
       labels: { ...labels, [LABELS.managedBy]: MANAGED_BY },
       ...(annotations === undefined ? {} : { annotations }),
       ...otherMetadata,

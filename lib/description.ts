@@ -121,8 +121,11 @@ export interface PodDescription {
   readonly kind: "pod";
   /** The pod's name; undefined lets the API server generate one. */
   readonly name?: string;
-  /** Namespace of the pod. @default "default" */
-  readonly namespace: string;
+  /**
+   * Namespace of the pod, when `.namespace()` set it; otherwise the connection's
+   * namespace, else `"default"` (see {@link podNamespace}).
+   */
+  readonly namespace?: string;
   /** Metadata other than name and namespace (labels, annotations, …). */
   readonly metadata: Readonly<Omit<V1ObjectMeta, "name" | "namespace">>;
   /** User containers, in the order added. */
@@ -188,3 +191,18 @@ export const DESCRIPTION_DEFAULTS = Object.freeze({
     waitUntilReady: "PT0S",
   }),
 } as const);
+
+/**
+ * The namespace a description's pod goes to: the one given with `.namespace()`, else the
+ * connection's `namespace`, else `"default"`.
+ *
+ * @example
+ * ```ts
+ * import { pod, podNamespace } from "podkit";
+ * podNamespace(pod().connection({ namespace: "jobs" }).description); // "jobs"
+ * podNamespace(pod().description); // "default"
+ * ```
+ */
+export function podNamespace(description: Pick<PodDescription, "namespace" | "connection">): string {
+  return description.namespace ?? description.connection?.namespace ?? DESCRIPTION_DEFAULTS.namespace;
+}

@@ -24,6 +24,7 @@ export { DryRunRunner, type DryRunResult } from "./dry_run.ts";
 export { parseDuration, formatDuration, type DurationInput } from "./duration.ts";
 export {
   DESCRIPTION_DEFAULTS,
+  podNamespace,
   type PodDescription,
   type InputContent,
   type InputFile,

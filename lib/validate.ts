@@ -1,6 +1,6 @@
 import type { V1Container, V1Volume } from "@kubernetes/client-node";
 import picomatch from "picomatch";
-import type { ConnectionOptions, PodDescription } from "./description.ts";
+import { podNamespace, type ConnectionOptions, type PodDescription } from "./description.ts";
 import { parseDuration } from "./duration.ts";
 import type { ValidationIssue } from "./errors.ts";
 import { FILE_TRANSFER, LABELS } from "./plan.ts";
@@ -65,7 +65,7 @@ function checkMetadata(description: PodDescription, issues: Issues): void {
     const problem = checkDns1123Subdomain(description.name);
     if (problem !== undefined) issues.push({ path: "metadata.name", message: `Invalid pod name: ${problem}` });
   }
-  const namespaceProblem = checkDns1123Label(description.namespace);
+  const namespaceProblem = checkDns1123Label(podNamespace(description));
   if (namespaceProblem !== undefined) {
     issues.push({ path: "metadata.namespace", message: `Invalid namespace: ${namespaceProblem}` });
   }

@@ -6,7 +6,6 @@ describe("pod()", () => {
     const d = pod().description;
     expect(d).toMatchObject({
       kind: "pod",
-      namespace: "default",
       workingDir: "/podkit/work",
       fileSidecar: { image: "busybox" },
       timeouts: { waitUntilRunning: "PT10M", waitRunning: "PT1H", waitForLogInterval: "PT5S", waitUntilReady: "PT0S" },
@@ -15,6 +14,7 @@ describe("pod()", () => {
       outputNonce: false,
     });
     expect(d.name).toBeUndefined();
+    expect(d.namespace).toBeUndefined();
   });
 
   test("returns a builder whose every method returns a new builder and leaves the old one unchanged", () => {

@@ -24,6 +24,13 @@ describe("compile()", () => {
     expect(base.namespace("batch").compile().manifest.metadata?.namespace).toBe("batch");
   });
 
+  test("puts the pod in the connection's namespace when the pod names none", () => {
+    const viaConnection = base.connection({ namespace: "jobs" });
+    expect(viaConnection.compile().manifest.metadata?.namespace).toBe("jobs");
+    expect(viaConnection.compile().plan.namespace).toBe("jobs");
+    expect(viaConnection.namespace("batch").compile().manifest.metadata?.namespace).toBe("batch");
+  });
+
   test("labels the pod as managed by podkit, without a run id (the runner adds it)", () => {
     const labels = base.labels({ team: "data" }).runId("r1").compile().manifest.metadata?.labels;
     expect(labels).toEqual({ team: "data", "app.kubernetes.io/managed-by": "podkit" });
