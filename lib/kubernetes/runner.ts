@@ -445,6 +445,11 @@ class Execution {
       });
     } catch (error) {
       if (this.#signal.aborted) throw error;
+      if (await this.#deletedByOthers()) {
+        throw new StepFailure("DeletedExternally", "uploadInputs", `${capitalize(this.#where)} was deleted by someone else while podkit was uploading input files: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
       throw new StepFailure("TransferFailed", "uploadInputs", `Cannot upload input files to ${this.#where}: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -529,9 +534,13 @@ class Execution {
       });
     } catch (error) {
       if (this.#signal.aborted) throw error;
-      const failure = new StepFailure("TransferFailed", "downloadOutputs", `Cannot download output files from ${this.#where}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      const failure = (await this.#deletedByOthers())
+        ? new StepFailure("DeletedExternally", "downloadOutputs", `${capitalize(this.#where)} was deleted by someone else while podkit was downloading output files: ${(error as Error).message}`, {
+            cause: error,
+          })
+        : new StepFailure("TransferFailed", "downloadOutputs", `Cannot download output files from ${this.#where}: ${(error as Error).message}`, {
+            cause: error,
+          });
       // A failed container explains more than a failed download: keep it first.
       this.#failure ??= failure;
     } finally {
@@ -563,6 +572,23 @@ class Execution {
     if (!enabled) return;
     await this.#deletePod(undefined);
     this.#progress("delete", `Deleted pod "${this.#podName}"`);
+  }
+
+  /**
+   * Whether someone else deleted the pod (or is deleting it): a transfer that breaks
+   * because its container was killed is then told as the deletion it is. Asks the API
+   * server when the watch has not told yet.
+   */
+  async #deletedByOthers(): Promise<boolean> {
+    if (this.#deleting || this.#podName === undefined) return false;
+    const snapshot = this.#tracker?.snapshot;
+    if (snapshot?.deleted === true || snapshot?.pod?.metadata?.deletionTimestamp != null) return true;
+    try {
+      const pod = await this.#requireClient().readPod(this.#namespace, this.#podName);
+      return pod.metadata?.deletionTimestamp != null || (this.#uid !== undefined && pod.metadata?.uid !== this.#uid);
+    } catch (error) {
+      return apiCode(error) === 404;
+    }
   }
 
   // ---------------------------------------------------------------- waiting
