@@ -34,14 +34,17 @@ export function ownNamespace(name: string, labels: Readonly<Record<string, strin
 
 /** Creates a namespace (idempotent) and waits for its default service account. */
 export async function createNamespace(name: string, labels: Readonly<Record<string, string>> = {}): Promise<void> {
-  const exists = await kubectl(["get", "namespace", name, "-o", "name"]);
-  if (exists.code !== 0) {
-    // A namespace of an interrupted earlier run may still be terminating.
-    await waitFor(async () => ((await kubectl(["create", "namespace", name])).code === 0 ? true : undefined), 120_000, {
-      what: `namespace "${name}" to be created`,
-      intervalMs: 1000,
-    });
-  }
+  // The namespace of an earlier run may still be terminating: wait until it is gone.
+  await waitFor(
+    async () => {
+      const { stdout, code } = await kubectl(["get", "namespace", name, "-o", "jsonpath={.status.phase}"]);
+      if (code === 0 && stdout === "Active") return true;
+      if (code !== 0) return (await kubectl(["create", "namespace", name])).code === 0 ? true : undefined;
+      return undefined;
+    },
+    180_000,
+    { what: `namespace "${name}" to be active`, intervalMs: 1000 },
+  );
   for (const [key, value] of Object.entries(labels)) {
     await kubectl(["label", "namespace", name, `${key}=${value}`, "--overwrite"]);
   }
