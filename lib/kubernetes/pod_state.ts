@@ -62,6 +62,14 @@ export const FATAL_WAITING_REASONS: Readonly<Record<string, "ImagePull" | "Confi
   RunContainerError: "ConfigError",
 };
 
+/**
+ * The kubelet's message when the container runtime did not answer (restarting, or its
+ * socket gone for a moment): it reports an image pull or a container creation as failed,
+ * yet retries, and the pod starts once the runtime is back. Not a reason to give up; the
+ * start-up budget bounds the wait.
+ */
+const RUNTIME_UNAVAILABLE = /rpc error: code = (Unavailable|DeadlineExceeded) /;
+
 /** A container that cannot start, and why. */
 export interface FatalWaiting {
   /** The failure it is reported as. */
@@ -196,7 +204,7 @@ export function observePod(pod: V1Pod, layout: PodLayout): PodObservation {
   for (const s of allStatuses) {
     const reason = s.state?.waiting?.reason;
     const kind = reason === undefined ? undefined : FATAL_WAITING_REASONS[reason];
-    if (kind !== undefined && reason !== undefined) {
+    if (kind !== undefined && reason !== undefined && !RUNTIME_UNAVAILABLE.test(s.state?.waiting?.message ?? "")) {
       fatal = { reason: kind, container: s.name, waitingReason: reason, message: s.state?.waiting?.message ?? reason };
       break;
     }
