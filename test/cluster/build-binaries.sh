@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds pinned upstream Kubernetes, etcd and crictl binaries from the Go module proxy and
-# caches them by version outside the work tree. A warm run only checks the cache.
+# Builds pinned upstream Kubernetes, etcd, crictl and containerd binaries from the Go module
+# proxy and caches them by version outside the work tree. A warm run only checks the cache.
 set -euo pipefail
 # The whole body is one function, parsed before it runs: bash reads scripts lazily, so
 # editing this file (a git pull) during a long build would otherwise break the run.
@@ -10,11 +10,16 @@ main() {
   source "$here/versions.sh"
 
   out="$PODKIT_CLUSTER_CACHE/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION"
+  ctrd="$PODKIT_CLUSTER_CACHE/bin/containerd-$CONTAINERD_VERSION"
   kube=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
-  if missing "${kube[@]}" etcd etcdctl crictl; then :; else echo "binaries: cached in $out"; exit 0; fi
+  containerd=(containerd containerd-shim-runc-v2 ctr)
+  if missing "${kube[@]}" etcd etcdctl crictl || out=$ctrd missing "${containerd[@]}"; then :; else
+    echo "binaries: cached in $out and $ctrd"
+    exit 0
+  fi
 
   # One build at a time: a second caller waits for the first and then finds the cache.
-  mkdir -p "$PODKIT_CLUSTER_CACHE" "$out"
+  mkdir -p "$PODKIT_CLUSTER_CACHE" "$out" "$ctrd"
   exec 9>"$PODKIT_CLUSTER_CACHE/build.lock"
   flock 9
 
@@ -36,7 +41,8 @@ main() {
   if missing "${kube[@]}"; then build_kubernetes; fi
   if missing etcd etcdctl; then build_etcd; fi
   if missing crictl; then build_crictl; fi
-  echo "binaries: built in $(( $(date +%s) - start ))s into $out"
+  if out=$ctrd missing "${containerd[@]}"; then out=$ctrd build_containerd; fi
+  echo "binaries: built in $(( $(date +%s) - start ))s into $out and $ctrd"
 }
 
 # missing NAME... succeeds when any of the binaries is not in the cache yet.
@@ -118,6 +124,27 @@ build_crictl() {
   quiet go get "sigs.k8s.io/cri-tools@$CRI_TOOLS_VERSION"
   gobuild crictl sigs.k8s.io/cri-tools/cmd/crictl \
     -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS_VERSION"
+}
+
+# containerd from source rather than Debian's 1.6.20, whose CRI plugin closes a container's
+# output FIFOs when the container exits, before the shim has copied the rest of the
+# container's pipe into them: the tail of a burst printed just before exit never reaches
+# the log file (README.md has the measurements). The shim comes from the same version:
+# the daemon finds it on PATH (up.sh puts this directory first).
+build_containerd() {
+  local cmod="$PODKIT_CLUSTER_CACHE/src/containerd-$CONTAINERD_VERSION" c
+  mkdir -p "$cmod"
+  cd "$cmod"
+  [ -f go.mod ] || go mod init podkit.local/containerd-build >/dev/null 2>&1
+  quiet go get "github.com/containerd/containerd/v2@$CONTAINERD_VERSION"
+  # CGO stays off: these tags leave out the snapshotters that need C libraries (btrfs,
+  # devmapper, zfs); the cluster uses overlayfs. The shim needs no seccomp library: runc
+  # (Debian's) applies the profiles.
+  for c in "${containerd[@]}"; do
+    gobuild "$c" "github.com/containerd/containerd/v2/cmd/$c" \
+      -tags "no_btrfs no_devmapper no_zfs urfave_cli_no_docs" \
+      -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION"
+  done
 }
 
 main "$@"

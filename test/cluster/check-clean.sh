@@ -7,16 +7,18 @@ main() {
   source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
   local left=0 p cmd exe m
 
-  # Processes of the cluster: the cached control-plane and node binaries, and Debian's
-  # containerd, shims, runc and registry when their command line names this cluster's
-  # state directory. Clients (kubectl, crictl) someone still runs are not the cluster's.
+  # Processes of the cluster: the cached control-plane and node binaries, and the cached
+  # containerd and its shims (of any version), Debian's runc and registry (and a Debian
+  # containerd of an older checkout) when their command line names this cluster's state
+  # directory. Clients (kubectl, crictl, ctr) someone still runs are not the cluster's.
   for p in /proc/[0-9]*; do
     exe=$(readlink "$p/exe" 2>/dev/null) || continue
     cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
     case "$exe" in
       "$BIN"/etcd | "$BIN"/kube-apiserver | "$BIN"/kube-controller-manager | "$BIN"/kube-scheduler | "$BIN"/kubelet)
         leftover "process ${p#/proc/}: $cmd" ;;
-      /usr/bin/containerd | /usr/bin/containerd-shim* | /usr/sbin/runc | /usr/bin/runc | /usr/bin/docker-registry)
+      "$PODKIT_CLUSTER_CACHE"/bin/containerd-*/containerd | "$PODKIT_CLUSTER_CACHE"/bin/containerd-*/containerd-shim* | \
+        /usr/bin/containerd | /usr/bin/containerd-shim* | /usr/sbin/runc | /usr/bin/runc | /usr/bin/docker-registry)
         [[ "$cmd" != *"$S/"* ]] || leftover "process ${p#/proc/}: $cmd" ;;
     esac
   done

@@ -45,7 +45,7 @@ remove_pods() {
   local temporary=0
   if ! pid_alive containerd; then
     [ -f "$S/config/containerd.toml" ] || return 0
-    start containerd /usr/bin/containerd --config "$S/config/containerd.toml"
+    start_containerd
     temporary=1
     wait_until 30 containerd crictl_local info || { log "containerd did not start; sandboxes stay"; return 0; }
   fi
@@ -61,14 +61,10 @@ remove_pods() {
   [ $temporary = 0 ] || stop containerd
 }
 
-# Shims outlive containerd by design. The ones serving this cluster are recognised by the
-# socket path of this cluster's containerd on their command line; no other shim matches.
+# Shims outlive containerd by design (cluster_shims in lib.sh finds this cluster's).
 stop_shims() {
-  local p pids=()
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/exe" 2>/dev/null)" = /usr/bin/containerd-shim-runc-v2 ] || continue
-    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " && pids+=("${p#/proc/}")
-  done
+  local pids=()
+  mapfile -t pids < <(cluster_shims)
   [ ${#pids[@]} -eq 0 ] && return
   log "stopping ${#pids[@]} leftover containerd shims: ${pids[*]}"
   kill -KILL "${pids[@]}" 2>/dev/null || true

@@ -9,6 +9,8 @@ export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
 S=$PODKIT_CLUSTER_STATE
 BIN=$PODKIT_CLUSTER_CACHE/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION
+# containerd, containerd-shim-runc-v2 and ctr of the pinned containerd version.
+CONTAINERD_BIN=$PODKIT_CLUSTER_CACHE/bin/containerd-$CONTAINERD_VERSION
 RUN=$S/run            # PID files and sockets of the processes up.sh started
 LOGS=$S/logs          # one log file per component
 PKI=$S/pki
@@ -73,11 +75,16 @@ start() {
   log "started $name (pid $!), log $LOGS/$name.log"
 }
 
-# running PID: the process exists and is not a zombie waiting for its (new) parent to reap it.
+# running PID: some thread of the process has not exited yet. The main thread of a killed
+# Go program turns zombie (waiting for its parent to reap it) while its other threads still
+# exit and hold its files: its listening ports are free only when every thread is gone.
 running() {
-  local state
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
+  local t state
+  for t in /proc/"$1"/task/*/stat; do
+    state=$(sed 's/.*) //' "$t" 2>/dev/null | cut -d' ' -f1) || continue
+    [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ] || return 0
+  done
+  return 1
 }
 
 # stop NAME [SECONDS] sends SIGTERM to the process of NAME's PID file, waits, then SIGKILL.
@@ -109,6 +116,42 @@ wait_until() {
     sleep 0.5
   done
   return 1
+}
+
+# start_containerd starts the cached containerd (see build-binaries.sh). Its directory
+# comes first on the daemon's PATH, where the daemon looks for containerd-shim-runc-v2: the
+# shim of the same version, never a Debian one in /usr/bin.
+start_containerd() {
+  PATH=$CONTAINERD_BIN:$PATH start containerd "$CONTAINERD_BIN/containerd" --config "$S/config/containerd.toml"
+}
+
+# answers NAME succeeds when the component serves requests (the health endpoint or API it
+# offers on loopback).
+answers() {
+  case $1 in
+    registry) curl -fsS "http://$REGISTRY_ADDR/v2/" ;;
+    etcd) curl -fsS "http://$ETCD_CLIENT/health" ;;
+    kube-apiserver) kubectl_admin get --raw /readyz ;;
+    # /healthz of these two needs no credentials; their certificates are self-signed.
+    kube-controller-manager) curl -fsSk https://127.0.0.1:10257/healthz ;;
+    kube-scheduler) curl -fsSk https://127.0.0.1:10259/healthz ;;
+    containerd) crictl_local info ;;
+    kubelet) curl -fsS http://127.0.0.1:10248/healthz ;;
+    *) return 1 ;;
+  esac
+}
+
+# cluster_shims prints the PIDs of the shims serving this cluster. Shims outlive containerd
+# by design. They are recognised by the socket path of this cluster's containerd on their
+# command line, whichever containerd-shim-runc-v2 they run (the cached one, or Debian's
+# left by a cluster of an older checkout); no other shim matches.
+cluster_shims() {
+  local p
+  for p in /proc/[0-9]*; do
+    case "$(readlink "$p/exe" 2>/dev/null)" in */containerd-shim-runc-v2) ;; *) continue ;; esac
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " && echo "${p#/proc/}"
+  done
+  return 0
 }
 
 kubectl_admin() { "$BIN/kubectl" --kubeconfig "$S/kubeconfig" "$@"; }

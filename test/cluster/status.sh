@@ -19,10 +19,8 @@ main() {
   done
   echo "total RSS of the components: $((total / 1024)) MiB"
   local shims=0 n=0 p
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/exe" 2>/dev/null)" = /usr/bin/containerd-shim-runc-v2 ] || continue
-    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " || continue
-    shims=$((shims + $(awk '/^VmRSS/ {print $2}' "$p/status" 2>/dev/null || echo 0)))
+  for p in $(cluster_shims); do
+    shims=$((shims + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
     n=$((n + 1))
   done
   echo "containerd shims: $n, $((shims / 1024)) MiB RSS"

@@ -34,13 +34,40 @@ main() {
   bash "$here/images.sh" >>"$LOGS/images.log" 2>&1 &
   local images_pid=$!
 
+  start_etcd
+  wait_until 30 etcd answers etcd || fail etcd "etcd is not healthy"
+  start_kube_apiserver
+  wait_until 90 kube-apiserver answers kube-apiserver || fail kube-apiserver "the API server did not become ready"
+  start_kube_controller_manager
+  start_kube_scheduler
+  start_containerd
+  wait_until 30 containerd answers containerd || fail containerd "containerd does not answer on $CONTAINERD_SOCK"
+
+  # The kubelet must not start before the sandbox image is in the registry, or the first
+  # pod's sandbox pull fails and backs off.
+  wait "$images_pid" || fail images "building or pushing the images failed"
+
+  start_kubelet
+  wait_until 120 node kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s ||
+    fail kubelet "the node did not become Ready"
+  wait_until 60 serviceaccount kubectl_admin -n default get serviceaccount default ||
+    fail kube-controller-manager "the default ServiceAccount was not created"
+  log "up in $((SECONDS - t0))s"
+  usage
+}
+
+# The start functions below start one component each with its flags; up runs them in
+# order and restart.sh runs one of them again. Each returns once the process is started:
+# `answers NAME` (lib.sh) says when it serves.
+start_etcd() {
   start etcd "$BIN/etcd" --name podkit --data-dir "$S/etcd" \
     --listen-client-urls "http://$ETCD_CLIENT" --advertise-client-urls "http://$ETCD_CLIENT" \
     --listen-peer-urls "http://$ETCD_PEER" --initial-advertise-peer-urls "http://$ETCD_PEER" \
     --initial-cluster "podkit=http://$ETCD_PEER" --listen-metrics-urls "" \
     --quota-backend-bytes 2147483648 --log-level warn
-  wait_until 30 etcd curl -fsS "http://$ETCD_CLIENT/health" || fail etcd "etcd is not healthy"
+}
 
+start_kube_apiserver() {
   start kube-apiserver "$BIN/kube-apiserver" \
     --etcd-servers "http://$ETCD_CLIENT" \
     --bind-address 127.0.0.1 --secure-port "$APISERVER_PORT" --advertise-address "$ADVERTISE_ADDR" \
@@ -58,8 +85,9 @@ main() {
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
     --allow-privileged=true --profiling=false
-  wait_until 90 kube-apiserver kubectl_admin get --raw /readyz || fail kube-apiserver "the API server did not become ready"
+}
 
+start_kube_controller_manager() {
   start kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$S/kubeconfigs/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$S/kubeconfigs/controller-manager.kubeconfig" \
@@ -68,28 +96,19 @@ main() {
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --profiling=false
+}
+
+start_kube_scheduler() {
   start kube-scheduler "$BIN/kube-scheduler" --config "$S/config/scheduler.yaml" \
     --authentication-kubeconfig "$S/kubeconfigs/scheduler.kubeconfig" \
     --authorization-kubeconfig "$S/kubeconfigs/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --profiling=false
+}
 
-  start containerd /usr/bin/containerd --config "$S/config/containerd.toml"
-  wait_until 30 containerd crictl_local info || fail containerd "containerd does not answer on $CONTAINERD_SOCK"
-
-  # The kubelet must not start before the sandbox image is in the registry, or the first
-  # pod's sandbox pull fails and backs off.
-  wait "$images_pid" || fail images "building or pushing the images failed"
-
+start_kubelet() {
   start kubelet "$BIN/kubelet" --config "$S/config/kubelet.yaml" \
     --kubeconfig "$S/kubeconfigs/kubelet.kubeconfig" --root-dir "$S/kubelet" \
     --hostname-override "$NODE_NAME" --v 1
-
-  wait_until 120 node kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s ||
-    fail kubelet "the node did not become Ready"
-  wait_until 60 serviceaccount kubectl_admin -n default get serviceaccount default ||
-    fail kube-controller-manager "the default ServiceAccount was not created"
-  log "up in $((SECONDS - t0))s"
-  usage
 }
 
 # healthy succeeds when every component runs and the node is Ready.
@@ -113,7 +132,9 @@ fail() {
 }
 
 install_packages() {
-  local want=(containerd runc containernetworking-plugins busybox-static debootstrap docker-registry
+  # containerd itself is built from source (build-binaries.sh); Debian's runc runs the
+  # containers.
+  local want=(runc containernetworking-plugins busybox-static debootstrap docker-registry
     skopeo openssl curl iptables iproute2 util-linux procps gcc libc6-dev ca-certificates) missing=() p
   for p in "${want[@]}"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -205,38 +226,54 @@ server = "http://$REGISTRY_ADDR"
 EOF
   done
 
+  # Config version 4, containerd 2.4's own: an older version is migrated on every start,
+  # with a warning in the log.
   cat >"$S/config/containerd.toml" <<EOF
-version = 2
+version = 4
 root = "$S/containerd/root"
 state = "$S/containerd/state"
 oom_score = 0
+# Nothing from the host's /etc/containerd/conf.d (containerd 2's default import).
+imports = []
 
-[grpc]
+[plugins."io.containerd.server.v1.grpc"]
   address = "$CONTAINERD_SOCK"
+[plugins."io.containerd.server.v1.ttrpc"]
+  address = "$CONTAINERD_SOCK.ttrpc"
 
 [plugins."io.containerd.internal.v1.opt"]
   path = "$S/containerd/opt"
 
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.10"
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
+# NRI stays on as in production, with its socket in this cluster's run directory rather
+# than /var/run/nri.
+[plugins."io.containerd.nri.v1.nri"]
+  socket_path = "$RUN/nri.sock"
+
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "registry.k8s.io/pause:3.10"
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = "$cert_dir"
+
+[plugins."io.containerd.cri.v1.runtime"]
   # Required on hosts without CAP_SYS_RESOURCE in the container manager's user namespace:
   # a negative oom_score_adj is refused and every sandbox would fail to start.
   restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         SystemdCgroup = false
         Root = "$S/containerd/runc"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = ["/usr/lib/cni"]
     conf_dir = "$S/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$cert_dir"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
 EOF
 
   cat >"$S/config/scheduler.yaml" <<EOF
@@ -308,7 +345,8 @@ http:
   addr: $REGISTRY_ADDR
 EOF
   start registry /usr/bin/docker-registry serve "$S/config/registry.yml"
-  wait_until 20 registry curl -fsS "http://$REGISTRY_ADDR/v2/" || fail registry "the local registry did not start on $REGISTRY_ADDR"
+  wait_until 20 registry answers registry || fail registry "the local registry did not start on $REGISTRY_ADDR"
 }
 
-main "$@"
+# restart.sh sources this file for its start functions; only running it starts the cluster.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi
