@@ -63,12 +63,13 @@ export const FATAL_WAITING_REASONS: Readonly<Record<string, "ImagePull" | "Confi
 };
 
 /**
- * The kubelet's message when the container runtime did not answer (restarting, or its
- * socket gone for a moment): it reports an image pull or a container creation as failed,
- * yet retries, and the pod starts once the runtime is back. Not a reason to give up; the
- * start-up budget bounds the wait.
+ * The kubelet's messages for failures it retries by itself: the container runtime did not
+ * answer (restarting, or its socket gone for a moment), or the kubelet's own limit on
+ * image pulls a second (`registryPullQPS`) was reached because many pods start at once.
+ * It reports the pull or the creation as failed, yet retries, and the pod starts. Not a
+ * reason to give up; the start-up budget bounds the wait.
  */
-const RUNTIME_UNAVAILABLE = /rpc error: code = (Unavailable|DeadlineExceeded) /;
+const RUNTIME_UNAVAILABLE = /rpc error: code = (Unavailable|DeadlineExceeded) |pull QPS exceeded/;
 
 /** A container that cannot start, and why. */
 export interface FatalWaiting {

@@ -1,7 +1,8 @@
 /**
  * A restart of the container runtime makes the kubelet report image pulls and container
  * creations as failed (ErrImagePull, CreateContainerError) with an "Unavailable" RPC
- * error, and retry them. That is not a bad image or a bad configuration: the run must keep
+ * error, and retry them; so does its own pull rate limit when many pods start at once
+ * ("pull QPS exceeded"). That is not a bad image or a bad configuration: the run must keep
  * waiting (within its start-up budget), not fail at once.
  */
 import type { V1Pod } from "@kubernetes/client-node";
@@ -26,6 +27,15 @@ describe("observePod during a container runtime outage", () => {
       'Back-off pulling image "busybox": ErrImagePull: rpc error: code = Unavailable desc = error reading from server: EOF',
     ]) {
       for (const reason of ["ErrImagePull", "ImagePullBackOff"]) expect(observePod(waiting(reason, message), layout).fatal, `${reason}: ${message}`).toBeUndefined();
+    }
+  });
+
+  it("does not take a pull the kubelet throttled (many pods starting at once) for a bad image", () => {
+    for (const [reason, message] of [
+      ["ErrImagePull", "pull QPS exceeded"],
+      ["ImagePullBackOff", 'Back-off pulling image "busybox": ErrImagePull: pull QPS exceeded'],
+    ] as const) {
+      expect(observePod(waiting(reason, message), layout).fatal, message).toBeUndefined();
     }
   });
 
