@@ -926,7 +926,11 @@ function apiMessage(error: unknown): string {
   } else if (typeof body === "object" && body !== null && typeof (body as { message?: unknown }).message === "string") {
     return (body as { message: string }).message;
   }
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  // client-node's ApiException message appends the body and every response header (a
+  // proxy's Set-Cookie included): keep the status and the server's word only.
+  const api = /^HTTP-Code: (\d+)\nMessage: ([^\n]*)/.exec(message);
+  return api === null ? message : `${api[2]} (HTTP ${api[1]})`;
 }
 
 /** Oldest first; the name breaks ties, so that every caller sorts alike. */
