@@ -14,6 +14,8 @@ import {
   closest,
 } from "./_names.ts";
 import { checkFields, childPath } from "./_schema_check.ts";
+import { checkContainerValues, checkMergedResources, checkPodSpecValues, checkQuantityMap, checkResources } from "./_value_rules.ts";
+import { mergeDefaults } from "./defaults.ts";
 
 const RESERVED_CONTAINER_NAMES: ReadonlySet<string> = new Set([FILE_TRANSFER.initContainer, FILE_TRANSFER.sidecar]);
 const RESERVED_FILE_NAMES: ReadonlySet<string> = new Set([FILE_TRANSFER.readyMarker, FILE_TRANSFER.endedMarker]);
@@ -140,6 +142,7 @@ function checkVolumes(description: PodDescription, issues: Issues): Set<string> 
       issues.push({ path: `${path}.name`, message: "A volume needs a name" });
       return;
     }
+    checkQuantityMap(isPlainObject(volume.emptyDir) ? { sizeLimit: volume.emptyDir.sizeLimit } : undefined, `${path}.emptyDir`, issues);
     const problem = checkDns1123Label(name);
     if (problem !== undefined) issues.push({ path: `${path}.name`, message: `Invalid volume name: ${problem}` });
     else if (name === FILE_TRANSFER.volume) {
@@ -191,6 +194,10 @@ function checkContainer(
       path: `${path}.restartPolicy`,
       message: `An init container's restartPolicy can only be "Always" (a sidecar), not "${container.restartPolicy}"`,
     });
+  }
+  checkContainerValues(container, path, issues);
+  if (description.defaults?.resources !== undefined && container.resources !== undefined) {
+    checkMergedResources(container.resources, mergeDefaults(container, description.defaults).resources, `${path}.resources`, issues);
   }
   checkMounts(container.volumeMounts, `${path}.volumeMounts`, description, volumes, issues);
   checkUniqueKeys(container.env, "name", `${path}.env`, "environment variable", issues);
@@ -280,6 +287,7 @@ function checkContainers(description: PodDescription, volumes: ReadonlySet<strin
     if (defaults.name !== undefined) {
       issues.push({ path: "defaults.name", message: "Container defaults cannot set a name: each container has its own" });
     }
+    checkContainerValues(defaults as Record<string, unknown>, "defaults", issues);
     checkMounts(defaults.volumeMounts, "defaults.volumeMounts", description, volumes, issues);
     checkUniqueKeys(defaults.env, "name", "defaults.env", "environment variable", issues);
   }
@@ -303,6 +311,7 @@ function checkSpec(description: PodDescription, issues: Issues): void {
   } else if (restartPolicy !== undefined && restartPolicy !== "Never" && restartPolicy !== "OnFailure") {
     issues.push({ path: "spec.restartPolicy", message: `Unknown restartPolicy ${JSON.stringify(restartPolicy)}: use "Never" or "OnFailure"` });
   }
+  checkPodSpecValues(spec, issues);
 }
 
 /** Why a path relative to the working directory is not acceptable, or undefined. */
@@ -381,13 +390,20 @@ function checkFiles(description: PodDescription, volumes: ReadonlySet<string>, i
   const sidecar = description.fileSidecar;
   if (typeof sidecar.image !== "string" || sidecar.image.trim() === "") {
     issues.push({ path: "fileSidecar.image", message: 'The file sidecar needs an image with sh and tar, e.g. "busybox"' });
+  } else if (sidecar.image !== sidecar.image.trim()) {
+    issues.push({
+      path: "fileSidecar.image",
+      message: `Image ${JSON.stringify(sidecar.image)} has leading or trailing whitespace: use "${sidecar.image.trim()}"`,
+    });
   }
   checkFields(sidecar.resources, "V1ResourceRequirements", "fileSidecar.resources", issues);
+  checkResources(sidecar.resources, "fileSidecar.resources", issues);
   if (sidecar.defaultSpec !== undefined) {
     checkFields(sidecar.defaultSpec, "V1Container", "fileSidecar.defaultSpec", issues);
     if (sidecar.defaultSpec.name !== undefined) {
       issues.push({ path: "fileSidecar.defaultSpec.name", message: "Container defaults cannot set a name: each container has its own" });
     }
+    checkContainerValues(sidecar.defaultSpec as Record<string, unknown>, "fileSidecar.defaultSpec", issues);
     checkMounts(sidecar.defaultSpec.volumeMounts, "fileSidecar.defaultSpec.volumeMounts", description, volumes, issues);
   }
 }

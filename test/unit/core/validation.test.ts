@@ -299,6 +299,260 @@ const cases: readonly Case[] = [
     build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 80, name: "http-frontend-main" }] }),
     path: "spec.containers[0].ports[0].name",
   },
+  {
+    name: "a request above its limit",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: { cpu: "100m" }, requests: { cpu: "2e3" } } }),
+    path: "spec.containers[0].resources.requests.cpu",
+    message: /Request "2e3" is above the cpu limit "100m"/,
+  },
+  {
+    name: "a request above its limit in other units",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: { memory: "1Gi" }, requests: { memory: "1025Mi" } } }),
+    path: "spec.containers[0].resources.requests.memory",
+  },
+  {
+    name: "a request above a limit given by the defaults",
+    build: () => ok.defaults({ resources: { limits: { memory: "64Mi" } } }).container({ name: "big", image: "busybox", resources: { requests: { memory: "1Gi" } } }),
+    path: "spec.containers[1].resources.requests.memory",
+  },
+  {
+    name: "a request above its limit in the defaults",
+    build: () => ok.defaults({ resources: { limits: { cpu: "1" }, requests: { cpu: "2" } } }),
+    path: "defaults.resources.requests.cpu",
+  },
+  {
+    name: "a pod-level request above its limit",
+    build: () => ok.spec(loose({ resources: { limits: { cpu: "1" }, requests: { cpu: "2" } } })),
+    path: "spec.resources.requests.cpu",
+  },
+  {
+    name: "a quantity with two dots",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: { cpu: "1.2.3" } } }),
+    path: "spec.containers[0].resources.limits.cpu",
+    message: /Invalid quantity "1\.2\.3": .*"500m"/,
+  },
+  { name: "a quantity in words", build: () => ok.defaults({ resources: { limits: { memory: "lots" } } }), path: "defaults.resources.limits.memory" },
+  {
+    name: "a hexadecimal quantity",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { requests: { memory: "0x10" } } }),
+    path: "spec.containers[0].resources.requests.memory",
+  },
+  {
+    name: "a quantity with an unknown suffix",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: { memory: "1Zi" } } }),
+    path: "spec.containers[0].resources.limits.memory",
+  },
+  {
+    name: "a quantity with a lower-case binary suffix",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: { memory: "1ki" } } }),
+    path: "spec.containers[0].resources.limits.memory",
+  },
+  {
+    name: "an empty quantity",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: { cpu: "" } } }),
+    path: "spec.containers[0].resources.limits.cpu",
+  },
+  {
+    name: "a negative quantity",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { requests: { cpu: "-1" } } }),
+    path: "spec.containers[0].resources.requests.cpu",
+    message: /negative/,
+  },
+  {
+    name: "a negative quantity given as a number",
+    build: () => pod().container({ name: "main", image: "busybox", resources: { limits: loose({ memory: -5 }) } }),
+    path: "spec.containers[0].resources.limits.memory",
+  },
+  {
+    name: "a bad quantity of the file sidecar",
+    build: () => ok.fileSidecar({ resources: { limits: { cpu: "1 core" } } }),
+    path: "fileSidecar.resources.limits.cpu",
+  },
+  {
+    name: "a bad emptyDir sizeLimit",
+    build: () => ok.volume({ name: "tmp", emptyDir: { sizeLimit: "1 GB" } }),
+    path: "spec.volumes[0].emptyDir.sizeLimit",
+  },
+  {
+    name: "an unknown imagePullPolicy",
+    build: () => pod().container({ name: "main", image: "busybox", imagePullPolicy: "Sometimes" }),
+    path: "spec.containers[0].imagePullPolicy",
+    message: /Invalid imagePullPolicy "Sometimes": use "Always", "IfNotPresent" or "Never"/,
+  },
+  {
+    name: "an imagePullPolicy in the wrong case",
+    build: () => ok.defaults({ imagePullPolicy: "ifnotpresent" }),
+    path: "defaults.imagePullPolicy",
+    message: /did you mean "IfNotPresent"\?/,
+  },
+  {
+    name: "an unknown port protocol",
+    build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 80, protocol: "HTTP" }] }),
+    path: "spec.containers[0].ports[0].protocol",
+  },
+  {
+    name: "an unknown seccomp profile type",
+    build: () => pod().container({ name: "main", image: "busybox", securityContext: { seccompProfile: { type: "Bogus" } } }),
+    path: "spec.containers[0].securityContext.seccompProfile.type",
+  },
+  {
+    name: "a Localhost seccomp profile without its file",
+    build: () => ok.spec({ securityContext: { seccompProfile: { type: "Localhost" } } }),
+    path: "spec.securityContext.seccompProfile.localhostProfile",
+  },
+  {
+    name: "a localhostProfile with another profile type",
+    build: () => ok.defaults({ securityContext: { appArmorProfile: { type: "RuntimeDefault", localhostProfile: "x" } } }),
+    path: "defaults.securityContext.appArmorProfile.localhostProfile",
+  },
+  {
+    name: "an unknown terminationMessagePolicy",
+    build: () => pod().container({ name: "main", image: "busybox", terminationMessagePolicy: "Logs" }),
+    path: "spec.containers[0].terminationMessagePolicy",
+  },
+  {
+    name: "an unknown procMount",
+    build: () => pod().container({ name: "main", image: "busybox", securityContext: { procMount: "Masked" } }),
+    path: "spec.containers[0].securityContext.procMount",
+  },
+  {
+    name: "an unknown resize policy",
+    build: () => pod().container({ name: "main", image: "busybox", resizePolicy: [{ resourceName: "gpu", restartPolicy: "NotRequired" }] }),
+    path: "spec.containers[0].resizePolicy[0].resourceName",
+  },
+  { name: "an unknown dnsPolicy", build: () => ok.spec({ dnsPolicy: "ClusterLast" }), path: "spec.dnsPolicy", message: /"ClusterFirst"/ },
+  { name: "dnsPolicy None without dnsConfig", build: () => ok.spec({ dnsPolicy: "None" }), path: "spec.dnsConfig" },
+  { name: "an unknown preemptionPolicy", build: () => ok.spec({ preemptionPolicy: "Always" }), path: "spec.preemptionPolicy" },
+  { name: "an unknown operating system", build: () => ok.spec({ os: { name: "darwin" } }), path: "spec.os.name" },
+  {
+    name: "an unknown fsGroupChangePolicy",
+    build: () => ok.spec({ securityContext: { fsGroupChangePolicy: "Never" } }),
+    path: "spec.securityContext.fsGroupChangePolicy",
+  },
+  {
+    name: "an unknown supplementalGroupsPolicy",
+    build: () => ok.spec({ securityContext: { supplementalGroupsPolicy: "Replace" } }),
+    path: "spec.securityContext.supplementalGroupsPolicy",
+  },
+  { name: "an unknown toleration effect", build: () => ok.spec({ tolerations: [{ key: "a", effect: "NoRun" }] }), path: "spec.tolerations[0].effect" },
+  {
+    name: "a toleration without key that is not Exists",
+    build: () => ok.spec({ tolerations: [{ effect: "NoSchedule" }] }),
+    path: "spec.tolerations[0].operator",
+  },
+  {
+    name: "a toleration with operator Exists and a value",
+    build: () => ok.spec({ tolerations: [{ key: "a", operator: "Exists", value: "b" }] }),
+    path: "spec.tolerations[0].value",
+  },
+  {
+    name: "an environment variable name with =",
+    build: () => pod().container({ name: "main", image: "busybox", env: [{ name: "a=b", value: "1" }] }),
+    path: "spec.containers[0].env[0].name",
+    message: /printable ASCII characters other than "="/,
+  },
+  {
+    name: "an environment variable name with non-ASCII letters",
+    build: () => ok.defaults({ env: [{ name: "ünï", value: "1" }] }),
+    path: "defaults.env[0].name",
+  },
+  {
+    name: "an environment variable name with a newline",
+    build: () => pod().container({ name: "main", image: "busybox", env: [{ name: "A\nB", value: "1" }] }),
+    path: "spec.containers[0].env[0].name",
+  },
+  {
+    name: "an envFrom prefix with =",
+    build: () => pod().container({ name: "main", image: "busybox", envFrom: [{ prefix: "A=", configMapRef: { name: "cm" } }] }),
+    path: "spec.containers[0].envFrom[0].prefix",
+  },
+  {
+    name: "a node selector key starting with -",
+    build: () => ok.spec({ nodeSelector: { "-x": "a" } }),
+    path: 'spec.nodeSelector["-x"]',
+    message: /Invalid node selector key "-x"/,
+  },
+  {
+    name: "a node selector value with a space",
+    build: () => ok.spec({ nodeSelector: { pool: "a b" } }),
+    path: "spec.nodeSelector.pool",
+    message: /Invalid node selector value "a b"/,
+  },
+  { name: "a hostname that is not DNS-1123", build: () => ok.spec({ hostname: "K@g" }), path: "spec.hostname", message: /DNS-1123 label/ },
+  { name: "a hostname over 63 characters", build: () => ok.spec({ hostname: "h".repeat(64) }), path: "spec.hostname" },
+  { name: "a subdomain with a dot", build: () => ok.spec({ subdomain: "a.b" }), path: "spec.subdomain" },
+  {
+    name: "an image with a leading space",
+    build: () => pod().container({ name: "main", image: " busybox" }),
+    path: "spec.containers[0].image",
+    message: /Image " busybox" has leading or trailing whitespace: use "busybox"/,
+  },
+  { name: "a default image with a trailing newline", build: () => pod().defaults({ image: "busybox\n" }).container({ name: "main" }), path: "defaults.image" },
+  { name: "a sidecar image with a trailing space", build: () => ok.fileSidecar({ image: "busybox " }), path: "fileSidecar.image" },
+  {
+    name: "two ports of the same name",
+    build: () =>
+      pod().container({
+        name: "main",
+        image: "busybox",
+        ports: [
+          { containerPort: 80, name: "web" },
+          { containerPort: 81, name: "web" },
+        ],
+      }),
+    path: "spec.containers[0].ports[1].name",
+    message: /Duplicate port name "web"/,
+  },
+  {
+    name: "a container port of 0",
+    build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 0 }] }),
+    path: "spec.containers[0].ports[0].containerPort",
+    message: /from 1 to 65535/,
+  },
+  {
+    name: "a container port above 65535",
+    build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 70_000 }] }),
+    path: "spec.containers[0].ports[0].containerPort",
+  },
+  {
+    name: "a negative host port",
+    build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 80, hostPort: -1 }] }),
+    path: "spec.containers[0].ports[0].hostPort",
+  },
+  {
+    name: "a fractional container port",
+    build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 80.5 }] }),
+    path: "spec.containers[0].ports[0].containerPort",
+    message: /whole number/,
+  },
+  { name: "an activeDeadlineSeconds of 0", build: () => ok.spec({ activeDeadlineSeconds: 0 }), path: "spec.activeDeadlineSeconds" },
+  { name: "a negative activeDeadlineSeconds", build: () => ok.spec({ activeDeadlineSeconds: -1 }), path: "spec.activeDeadlineSeconds" },
+  { name: "an activeDeadlineSeconds above 2^31-1", build: () => ok.spec({ activeDeadlineSeconds: 2 ** 31 }), path: "spec.activeDeadlineSeconds" },
+  {
+    name: "a negative runAsUser",
+    build: () => pod().container({ name: "main", image: "busybox", securityContext: { runAsUser: -1 } }),
+    path: "spec.containers[0].securityContext.runAsUser",
+  },
+  {
+    name: "a runAsGroup above 2^31-1",
+    build: () => ok.spec({ securityContext: { runAsGroup: 2 ** 31 } }),
+    path: "spec.securityContext.runAsGroup",
+  },
+  {
+    name: "a negative supplemental group",
+    build: () => ok.spec({ securityContext: { supplementalGroups: [1000, -1] } }),
+    path: "spec.securityContext.supplementalGroups[1]",
+  },
+  {
+    name: "a negative probe period",
+    build: () => pod().container({ name: "main", image: "busybox", readinessProbe: { exec: { command: ["true"] }, periodSeconds: -1 } }),
+    path: "spec.containers[0].readinessProbe.periodSeconds",
+  },
+  {
+    name: "a negative probe failure threshold in the defaults",
+    build: () => ok.defaults({ livenessProbe: { exec: { command: ["true"] }, failureThreshold: -3 } }),
+    path: "defaults.livenessProbe.failureThreshold",
+  },
   { name: "a run id with a slash", build: () => ok.runId("a/b"), path: "runId" },
   { name: "a run id over 63 characters", build: () => ok.runId("r".repeat(64)), path: "runId" },
   { name: "an empty run id", build: () => ok.runId(""), path: "runId" },
@@ -384,6 +638,45 @@ describe("compile() accepts", () => {
 
   test("an image given by the defaults only", () => {
     expect(() => pod().defaults({ image: "busybox" }).container({ name: "main" }).compile()).not.toThrow();
+  });
+
+  test("what the API server takes that a stricter reading would refuse", () => {
+    expect(() =>
+      pod()
+        .container({
+          name: "main",
+          image: "busybox",
+          // Kubernetes 1.34 takes any printable ASCII but "=" in a variable name.
+          env: [{ name: "my.var-1", value: "1" }, { name: "1ST", value: "2" }],
+          // Signs, exponents, a bare dot and units that differ yet compare equal.
+          resources: { limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "+1e9" }, requests: { cpu: "1000m", memory: "1073741824", "ephemeral-storage": " 5. " } },
+          ports: [
+            { containerPort: 53, protocol: "UDP", hostPort: 0 },
+            { containerPort: 8080, name: "http" },
+          ],
+          readinessProbe: { exec: { command: ["true"] }, periodSeconds: 0, timeoutSeconds: 0 },
+          securityContext: { runAsUser: 0, seccompProfile: { type: "Localhost", localhostProfile: "profiles/audit.json" } },
+        })
+        .spec({
+          terminationGracePeriodSeconds: 0,
+          activeDeadlineSeconds: 2 ** 31 - 1,
+          hostname: "worker-1",
+          nodeSelector: { "kubernetes.io/os": "linux", pool: "" },
+          tolerations: [{ operator: "Exists" }, { key: "gpu", value: "a100", effect: "NoSchedule" }],
+          dnsPolicy: "None",
+          dnsConfig: { nameservers: ["10.0.0.10"] },
+        })
+        .compile(),
+    ).not.toThrow();
+  });
+
+  test("a container's own value that overrides a default's, whatever the two compare to", () => {
+    expect(() =>
+      ok
+        .defaults({ resources: { limits: { memory: "64Mi" }, requests: { memory: "32Mi" } } })
+        .container({ name: "big", image: "busybox", resources: { limits: { memory: "1Gi" }, requests: { memory: "512Mi" } } })
+        .compile(),
+    ).not.toThrow();
   });
 
   test("a native sidecar (an init container with restartPolicy Always)", () => {
