@@ -6,6 +6,7 @@ import { isPlainObject, mutableCopy } from "./_data.ts";
  * The container lists merged entry by entry, and the field that identifies an entry: a
  * container's entry replaces the default's with the same key, so the result stays valid
  * (Kubernetes rejects two env vars of the same name or two mounts at the same path).
+ * Ports are told apart by number and protocol together.
  */
 export const KEYED_LISTS: Readonly<Record<string, string>> = Object.freeze({
   env: "name",
@@ -15,12 +16,25 @@ export const KEYED_LISTS: Readonly<Record<string, string>> = Object.freeze({
   resizePolicy: "resourceName",
 });
 
+/**
+ * The identity of an entry of a keyed list. A container port is its number and protocol
+ * together (TCP when unset): 53/TCP and 53/UDP are two ports, as Kubernetes sees them.
+ */
+export function keyedEntryIdentity(list: string, entry: unknown): unknown {
+  if (!isPlainObject(entry)) return undefined;
+  const key = KEYED_LISTS[list];
+  if (key === undefined) return undefined;
+  const value = entry[key];
+  if (list !== "ports" || value === undefined) return value;
+  return `${String(value)}/${typeof entry["protocol"] === "string" ? entry["protocol"] : "TCP"}`;
+}
+
 // A command is one sequence: concatenating the default's and the container's would run
 // neither, so the container's replaces the default's.
 const REPLACED_LISTS: ReadonlySet<string> = new Set(["command", "args"]);
 
-function keyedUnion(key: string, defaults: readonly unknown[], own: readonly unknown[]): unknown[] {
-  const keyOf = (entry: unknown): unknown => (isPlainObject(entry) ? entry[key] : undefined);
+function keyedUnion(list: string, defaults: readonly unknown[], own: readonly unknown[]): unknown[] {
+  const keyOf = (entry: unknown): unknown => keyedEntryIdentity(list, entry);
   const ownByKey = new Map<unknown, unknown>();
   for (const entry of own) {
     const k = keyOf(entry);
@@ -62,8 +76,7 @@ const mergeContainer = deepmergeCustom({
     const topLevel = (meta?.hierarchy?.length ?? 1) === 1;
     if (topLevel && typeof key === "string") {
       if (REPLACED_LISTS.has(key)) return [...own];
-      const entryKey = KEYED_LISTS[key];
-      if (entryKey !== undefined) return keyedUnion(entryKey, defaults, own);
+      if (KEYED_LISTS[key] !== undefined) return keyedUnion(key, defaults, own);
     }
     // Other lists (capabilities.drop, envFrom, …) are concatenated, defaults first,
     // without repeating a plain value given on both sides.

@@ -15,7 +15,7 @@ import {
 } from "./_names.ts";
 import { checkFields, childPath } from "./_schema_check.ts";
 import { checkContainerValues, checkMergedResources, checkPodSpecValues, checkQuantityMap, checkResources } from "./_value_rules.ts";
-import { mergeDefaults } from "./defaults.ts";
+import { KEYED_LISTS, keyedEntryIdentity, mergeDefaults } from "./defaults.ts";
 
 const RESERVED_CONTAINER_NAMES: ReadonlySet<string> = new Set([FILE_TRANSFER.initContainer, FILE_TRANSFER.sidecar]);
 const RESERVED_FILE_NAMES: ReadonlySet<string> = new Set([FILE_TRANSFER.readyMarker, FILE_TRANSFER.endedMarker]);
@@ -200,8 +200,8 @@ function checkContainer(
     checkMergedResources(container.resources, mergeDefaults(container, description.defaults).resources, `${path}.resources`, issues);
   }
   checkMounts(container.volumeMounts, `${path}.volumeMounts`, description, volumes, issues);
-  checkUniqueKeys(container.env, "name", `${path}.env`, "environment variable", issues);
-  checkUniqueKeys(container.ports, "containerPort", `${path}.ports`, "container port", issues);
+  checkUniqueKeys(container.env, "env", `${path}.env`, "environment variable", issues);
+  checkUniqueKeys(container.ports, "ports", `${path}.ports`, "container port", issues);
   const ports: unknown = container.ports;
   const portList: readonly unknown[] = Array.isArray(ports) ? ports : [];
   portList.forEach((port, j) => {
@@ -255,18 +255,20 @@ function checkMounts(
   });
 }
 
-function checkUniqueKeys(entries: unknown, key: string, path: string, what: string, issues: Issues): void {
+function checkUniqueKeys(entries: unknown, list: "env" | "ports", path: string, what: string, issues: Issues): void {
   if (!Array.isArray(entries)) return;
+  const key = KEYED_LISTS[list] ?? list;
   const seen = new Set<unknown>();
   entries.forEach((entry: unknown, j) => {
     if (!isPlainObject(entry)) return;
     const value = entry[key];
+    const identity = keyedEntryIdentity(list, entry);
     if (value === undefined || value === "") {
       issues.push({ path: `${path}[${j}].${key}`, message: `An ${what} needs a ${key}` });
-    } else if (seen.has(value)) {
-      issues.push({ path: `${path}[${j}].${key}`, message: `Duplicate ${what} ${JSON.stringify(value)}` });
+    } else if (seen.has(identity)) {
+      issues.push({ path: `${path}[${j}].${key}`, message: `Duplicate ${what} ${JSON.stringify(identity)}` });
     }
-    seen.add(value);
+    seen.add(identity);
   });
 }
 
@@ -289,7 +291,7 @@ function checkContainers(description: PodDescription, volumes: ReadonlySet<strin
     }
     checkContainerValues(defaults as Record<string, unknown>, "defaults", issues);
     checkMounts(defaults.volumeMounts, "defaults.volumeMounts", description, volumes, issues);
-    checkUniqueKeys(defaults.env, "name", "defaults.env", "environment variable", issues);
+    checkUniqueKeys(defaults.env, "env", "defaults.env", "environment variable", issues);
   }
 }
 

@@ -60,6 +60,17 @@ describe("mergeDefaults()", () => {
     expect(merged.volumeDevices).toEqual([{ name: "mine", devicePath: "/dev/x" }]);
   });
 
+  test("tells ports apart by number and protocol together", () => {
+    const merged = mergeDefaults(
+      { name: "main", ports: [{ containerPort: 53, protocol: "TCP", name: "dns-tcp" }] },
+      { ports: [{ containerPort: 53, protocol: "UDP", name: "dns-udp" }, { containerPort: 53, name: "default-tcp" }] },
+    );
+    expect(merged.ports).toEqual([
+      { containerPort: 53, protocol: "UDP", name: "dns-udp" },
+      { containerPort: 53, protocol: "TCP", name: "dns-tcp" },
+    ]);
+  });
+
   test("keeps envFrom concatenated, defaults first", () => {
     const merged = mergeDefaults(
       { name: "main", envFrom: [{ configMapRef: { name: "mine" } }] },

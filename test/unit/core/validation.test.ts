@@ -504,6 +504,12 @@ const cases: readonly Case[] = [
     message: /Duplicate port name "web"/,
   },
   {
+    name: "the same port and protocol twice (TCP when unset)",
+    build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 80 }, { containerPort: 80, protocol: "TCP" }] }),
+    path: "spec.containers[0].ports[1].containerPort",
+    message: /Duplicate container port "80\/TCP"/,
+  },
+  {
     name: "a container port of 0",
     build: () => pod().container({ name: "main", image: "busybox", ports: [{ containerPort: 0 }] }),
     path: "spec.containers[0].ports[0].containerPort",
@@ -636,6 +642,15 @@ describe("compile() accepts", () => {
     ).not.toThrow();
   });
 
+  test("defaults with several env vars and ports", () => {
+    expect(() =>
+      pod()
+        .defaults({ env: [{ name: "A", value: "1" }, { name: "B", value: "2" }], ports: [{ containerPort: 53, protocol: "UDP" }, { containerPort: 53 }] })
+        .container({ name: "main", image: "busybox" })
+        .compile(),
+    ).not.toThrow();
+  });
+
   test("an image given by the defaults only", () => {
     expect(() => pod().defaults({ image: "busybox" }).container({ name: "main" }).compile()).not.toThrow();
   });
@@ -652,6 +667,7 @@ describe("compile() accepts", () => {
           resources: { limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "+1e9" }, requests: { cpu: "1000m", memory: "1073741824", "ephemeral-storage": " 5. " } },
           ports: [
             { containerPort: 53, protocol: "UDP", hostPort: 0 },
+            { containerPort: 53, protocol: "TCP" },
             { containerPort: 8080, name: "http" },
           ],
           readinessProbe: { exec: { command: ["true"] }, periodSeconds: 0, timeoutSeconds: 0 },
