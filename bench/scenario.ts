@@ -36,8 +36,8 @@ export interface Scenario {
   problems(m: Measurement): readonly string[];
 }
 
-/** Wall time from the call to the result, in seconds. */
-export const wallSeconds = (m: Measurement): number => m.wallMs / 1000;
+/** Wall time from the call to the result, in seconds; a failed run has none worth comparing. */
+export const wallSeconds = (m: Measurement): number | undefined => (m.ok ? m.wallMs / 1000 : undefined);
 
 /** Peak RSS of the driving process in MiB. */
 export const rssMiB = (m: Measurement): number | undefined => (m.rssKb > 0 ? m.rssKb / 1024 : undefined);
