@@ -20,6 +20,7 @@ interface SoakFigures {
   runs: number;
   errors: string[];
   badResults: number;
+  badDetails: string[];
   warmupMs: number;
   sequentialMs: number;
   concurrentMs: number;
@@ -38,6 +39,7 @@ test(`${SEQUENTIAL} sequential and ${CONCURRENT} concurrent runs: no error, no p
   const podsLeftAtEnd = (await podsIn(NAMESPACE, `${SUITE_LABEL}=faults-soak`)).length;
   report("soak", { ...figures, errors: figures.errors.slice(0, 5), heapGrowthBytes: figures.heapAfterSoak - figures.heapAfterWarmup, podsLeftAtEnd, wallMs: run.ms });
   expect(figures.errors).toEqual([]);
+  expect(figures.badDetails).toEqual([]);
   expect(figures.badResults).toBe(0);
   expect(figures.runs).toBe(WARMUP + SEQUENTIAL + CONCURRENT);
   // Deleted pods may still be terminating for a moment; none may stay.
