@@ -5,7 +5,7 @@ import { batchNames } from "./_transfer_listing.ts";
 /**
  * For each name after `$1` (the directory), prints `size sha256`, `size -` when there is
  * no `sha256sum`, or `missing` for anything but a regular file. The first line says
- * whether `sha256sum` exists. POSIX `sh`, `wc` and, when present, `sha256sum`.
+ * whether `sha256sum` exists. POSIX `sh`, `stat -c %s` (else `wc -c`) and, when present, `sha256sum`.
  */
 const DIGEST_SCRIPT = [
   'cd "$1" || exit 90; shift',
@@ -13,7 +13,10 @@ const DIGEST_SCRIPT = [
   'echo "hash=$h"',
   "for f do",
   '  if [ -L "$f" ] || [ ! -f "$f" ]; then echo missing; continue; fi',
-  '  s=$(wc -c < "$f") || exit 91',
+  // The size from the inode (BusyBox's `wc -c` reads the whole file, ~5 s per GB);
+  // `wc -c` only where there is no `stat`.
+  '  s=$(stat -c %s -- "$f" 2>/dev/null)',
+  '  case $s in ""|*[!0-9]*) s=$(wc -c < "$f") || exit 91 ;; esac',
   '  if [ "$h" = 1 ]; then d=$(sha256sum < "$f") || exit 92; d=${d%% *}; else d=-; fi',
   '  echo "$s $d"',
   "done",

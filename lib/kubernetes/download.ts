@@ -5,7 +5,7 @@ import { extractTar } from "./extract.ts";
 import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_transfer_listing.ts";
 import { throttleProgress } from "./_transfer_progress.ts";
 import { retryOnConnectionLoss } from "./_transfer_retry.ts";
-import { remoteDigests } from "./_transfer_verify.ts";
+import { remoteDigests, type RemoteDigests } from "./_transfer_verify.ts";
 
 /** Options of {@link downloadOutputs}. */
 export interface DownloadOptions {
@@ -62,7 +62,8 @@ const ARCHIVE_SCRIPT = 'cd "$1" || exit 90; shift; exec tar -c -f - "$@"';
  *    {@link extractTar} (regular files only, nothing outside `outputDir`), accepting only
  *    the names that were listed, computing each file's size and sha256 on the way;
  * 4. checks each file's size and, when `sha256sum` exists in the container, its sha256
- *    against the file there. A difference throws, naming the file.
+ *    against the file there (computed in the container while the archive streams). A
+ *    difference throws, naming the file.
  *
  * A step whose connection to the API server is lost (the API server restarting) is run
  * again, up to `retries` times.
@@ -99,6 +100,34 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
   const files: OutputFile[] = [];
   if (selection.files.length === 0) return { files, refused, bytes: 0, verified: "sha256" };
 
+  // The container's sizes and sha256 are computed while the archive streams (the files
+  // are read twice, the second time from the page cache), so the check adds no step after
+  // the transfer. A file changed meanwhile fails the comparison, as it would afterwards.
+  const checking = new AbortController();
+  const stopChecking = (): void => checking.abort(signal?.reason);
+  signal?.addEventListener("abort", stopChecking, { once: true });
+  const names = selection.files.map((entry) => entry.name);
+  const digests = retryOnConnectionLoss(() => remoteDigests(target, workingDir, names, checking.signal), { ...retry, signal: checking.signal });
+  digests.catch(() => undefined);
+  try {
+    return await transfer(target, options, selection, refused, files, retry, digests);
+  } finally {
+    signal?.removeEventListener("abort", stopChecking);
+    checking.abort(new Error("The download ended"));
+  }
+}
+
+async function transfer(
+  target: ExecTarget,
+  options: DownloadOptions,
+  selection: ReturnType<typeof selectOutputs>,
+  refused: RefusedEntry[],
+  files: OutputFile[],
+  retry: { retries: number; signal: AbortSignal | undefined },
+  digests: Promise<RemoteDigests>,
+): Promise<DownloadResult> {
+  const { workingDir, signal, onProgress } = options;
+  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
   let received = 0;
   const progress = throttleProgress(onProgress);
   for (const batch of batchNames(selection.files.map((entry) => entry.name))) {
@@ -164,7 +193,7 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
       throw new Error(`Output file "${entry.name}" was listed in ${where} but is missing from the archive`);
     }
   }
-  const verified = await retryOnConnectionLoss(() => verify(target, workingDir, files, signal), retry);
+  const verified = compare(where, await digests, files);
   return { files, refused, bytes: files.reduce((sum, file) => sum + file.size, 0), verified };
 }
 
@@ -179,9 +208,7 @@ async function list(target: ExecTarget, workingDir: string, signal: AbortSignal 
   return parseListing(Buffer.concat(chunks));
 }
 
-async function verify(target: ExecTarget, workingDir: string, files: readonly OutputFile[], signal: AbortSignal | undefined): Promise<DownloadResult["verified"]> {
-  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
-  const remote = await remoteDigests(target, workingDir, files.map((file) => file.name), signal);
+function compare(where: string, remote: RemoteDigests, files: readonly OutputFile[]): DownloadResult["verified"] {
   for (const file of files) {
     const found = remote.files.get(file.name);
     if (found === undefined || found === "missing") {
