@@ -4,8 +4,11 @@ const TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:
 export interface TimestampedLine {
   /** The kubelet's timestamp as sent, or `""` when the line carries none. */
   readonly timestamp: string;
-  /** The timestamp in nanoseconds since the epoch, for ordering. */
-  readonly nanos: bigint | undefined;
+  /**
+   * The timestamp as text that sorts in time order (UTC, nine fraction digits:
+   * `2026-01-01T10:00:00.120000000`), or undefined when the line carries none.
+   */
+  readonly order: string | undefined;
   /** The line as the container printed it. */
   readonly line: string;
 }
@@ -31,6 +34,54 @@ export function timestampToNanos(timestamp: string): bigint | undefined {
 }
 
 /**
+ * The sortable form of an RFC 3339 timestamp (see {@link TimestampedLine.order}): UTC,
+ * nine fraction digits. The kubelet trims trailing zeros of the fraction, so timestamps
+ * as sent cannot be compared as strings; these can.
+ *
+ * @example
+ * ```ts
+ * import { timestampOrder } from "podkit/kubernetes";
+ * timestampOrder("2026-01-01T12:00:00.5+02:00"); // "2026-01-01T10:00:00.500000000"
+ * ```
+ */
+export function timestampOrder(timestamp: string): string | undefined {
+  if (isPlainUtc(timestamp)) return plainOrder(timestamp);
+  const nanos = timestampToNanos(timestamp);
+  if (nanos === undefined || nanos < 0n) return undefined;
+  const seconds = nanos / 1_000_000_000n;
+  const iso = new Date(Number(seconds) * 1000).toISOString();
+  if (!/^\d{4}-/.test(iso)) return undefined;
+  return `${iso.slice(0, 19)}.${String(nanos - seconds * 1_000_000_000n).padStart(9, "0")}`;
+}
+
+/** The order of a timestamp {@link isPlainUtc} accepted (the kubelet's own form): only the fraction needs padding. */
+function plainOrder(timestamp: string): string {
+  const fraction = timestamp.length > 20 ? timestamp.slice(20, -1) : "";
+  return fraction.length === 9 ? timestamp.slice(0, -1) : `${timestamp.slice(0, 19)}.${fraction.padEnd(9, "0")}`;
+}
+
+const ZERO = 48;
+const NINE = 57;
+
+/** `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, checked without a regular expression (one per line). */
+function isPlainUtc(t: string): boolean {
+  const length = t.length;
+  if (length < 20 || length > 30 || length === 21 || t.charCodeAt(length - 1) !== 90 /* Z */) return false;
+  for (let i = 0; i < 19; i++) {
+    const c = t.charCodeAt(i);
+    const expected = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : -1;
+    if (expected === -1 ? c < ZERO || c > NINE : c !== expected) return false;
+  }
+  if (length === 20) return true;
+  if (t.charCodeAt(19) !== 46 /* . */) return false;
+  for (let i = 20; i < length - 1; i++) {
+    const c = t.charCodeAt(i);
+    if (c < ZERO || c > NINE) return false;
+  }
+  return true;
+}
+
+/**
  * Splits a line read with `timestamps=true` into the kubelet's timestamp and the line the
  * container printed. Only the timestamp and the single space after it are removed.
  *
@@ -41,10 +92,15 @@ export function timestampToNanos(timestamp: string): bigint | undefined {
  * ```
  */
 export function parseLogLine(raw: string): TimestampedLine {
+  const space = raw.indexOf(" ");
+  if (space >= 20 && space <= 30) {
+    const timestamp = raw.slice(0, space);
+    if (isPlainUtc(timestamp)) return { timestamp, order: plainOrder(timestamp), line: raw.slice(space + 1) };
+  }
   const match = TIMESTAMP.exec(raw);
-  if (match === null) return { timestamp: "", nanos: undefined, line: raw };
+  if (match === null) return { timestamp: "", order: undefined, line: raw };
   const timestamp = match[0].slice(0, -1);
-  return { timestamp, nanos: timestampToNanos(timestamp), line: raw.slice(match[0].length) };
+  return { timestamp, order: timestampOrder(timestamp), line: raw.slice(match[0].length) };
 }
 
 /**
@@ -65,7 +121,7 @@ export function parseLogLine(raw: string): TimestampedLine {
  * ```
  */
 export class LogCursor {
-  #lastNanos: bigint | undefined;
+  #lastOrder: string | undefined;
   #lastTimestamp: string | undefined;
   #countAtLast = 0;
   #replaying = false;
@@ -83,18 +139,18 @@ export class LogCursor {
 
   /** Call before the first line of every stream opened with {@link sinceTime}. */
   beginStream(): void {
-    this.#replaying = this.#lastNanos !== undefined;
+    this.#replaying = this.#lastOrder !== undefined;
     this.#replayed = 0;
   }
 
   /** Decides whether a line is new (true) or a replay of one already delivered (false). */
-  accept(entry: Pick<TimestampedLine, "nanos" | "timestamp">): boolean {
-    const nanos = entry.nanos;
-    if (nanos === undefined) return true;
-    const last = this.#lastNanos;
+  accept(entry: Pick<TimestampedLine, "order" | "timestamp">): boolean {
+    const order = entry.order;
+    if (order === undefined) return true;
+    const last = this.#lastOrder;
     if (this.#replaying && last !== undefined) {
-      if (nanos < last) return false;
-      if (nanos === last) {
+      if (order < last) return false;
+      if (order === last) {
         this.#replayed += 1;
         if (this.#replayed <= this.#countAtLast) return false;
         this.#replaying = false;
@@ -103,10 +159,10 @@ export class LogCursor {
       }
       this.#replaying = false;
     }
-    if (last !== undefined && nanos === last) {
+    if (last !== undefined && order === last) {
       this.#countAtLast += 1;
-    } else if (last === undefined || nanos > last) {
-      this.#lastNanos = nanos;
+    } else if (last === undefined || order > last) {
+      this.#lastOrder = order;
       this.#lastTimestamp = entry.timestamp;
       this.#countAtLast = 1;
     }

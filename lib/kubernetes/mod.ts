@@ -31,7 +31,7 @@ export {
   type FollowLogsOptions,
   type FollowLogsReport,
 } from "./logs.ts";
-export { LogCursor, parseLogLine, timestampToNanos, type TimestampedLine } from "./log_cursor.ts";
+export { LogCursor, parseLogLine, timestampOrder, timestampToNanos, type TimestampedLine } from "./log_cursor.ts";
 export { LineSplitter } from "./line_splitter.ts";
 export { LogCollector } from "./log_collector.ts";
 export { parseOutputLine, collectOutputValues } from "./outputs.ts";
