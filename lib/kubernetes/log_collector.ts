@@ -52,6 +52,7 @@ export class LogCollector implements AsyncIterable<LogLine> {
   }
 
   #wakeAll(): void {
+    if (this.#wake.length === 0) return;
     const wake = this.#wake;
     this.#wake = [];
     for (const w of wake) w();
