@@ -356,7 +356,12 @@ class Execution {
       // failed scheduling, …), as it happens; followed until the containers run.
       this.#eventsFollowed = followPodEvents(client, this.#namespace, this.#podName as string, {
         signal: this.#startupController.signal,
-        onEvent: (e) => this.#progress(this.#step, `${e.type === "Warning" ? "Warning: " : ""}${e.reason}: ${e.message}`),
+        onEvent: (e) => {
+          // The scheduler's "Successfully assigned …" says what the milestone "Scheduled on
+          // node …" says: one line is enough.
+          if (e.type !== "Warning" && e.reason === "Scheduled") return;
+          this.#progress(this.#step, `${e.type === "Warning" ? "Warning: " : ""}${e.reason}: ${e.message}`);
+        },
       });
     }
   }

@@ -89,6 +89,10 @@ describe("what podkit run shows, in order", () => {
     expect(index("podkit creating")).toBeGreaterThanOrEqual(0);
     expect(index("podkit creating")).toBeLessThan(index("podkit scheduling"));
     expect(index("podkit scheduling")).toBeLessThan(firstLog);
+    // Scheduling is reported once, not once per source (event and watch).
+    const scheduling = lines.filter((l) => l.startsWith("podkit ") && /Scheduled|assigned/.test(l));
+    expect(scheduling).toHaveLength(1);
+    expect(scheduling[0]).toMatch(/^podkit scheduling Scheduled on node ".+"$/);
     expect(lastLog).toBeGreaterThan(firstLog);
     expect(index("podkit deleting")).toBeGreaterThan(lastLog);
     expect(index("podkit done")).toBeGreaterThan(index("podkit deleting"));
