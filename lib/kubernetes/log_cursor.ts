@@ -132,6 +132,11 @@ export class LogCursor {
     return this.#lastTimestamp;
   }
 
+  /** The {@link TimestampedLine.order} of the last timestamp, or undefined before the first line. */
+  get order(): string | undefined {
+    return this.#lastOrder;
+  }
+
   /** Lines accepted so far at the last timestamp. */
   get countAtLast(): number {
     return this.#countAtLast;

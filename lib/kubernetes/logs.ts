@@ -1,7 +1,7 @@
 import type { LogLine } from "../result.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { LineSplitter } from "./line_splitter.ts";
-import { LogCursor, parseLogLine } from "./log_cursor.ts";
+import { LogCursor, parseLogLine, type TimestampedLine } from "./log_cursor.ts";
 
 /** A request for one container's log, always with `timestamps=true`. */
 export interface LogStreamRequest {
@@ -95,11 +95,24 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
   let lines = 0;
   let opened = 0;
 
-  const deliver = (raw: Buffer): void => {
-    const parsed = parseLogLine(decoder.decode(raw));
-    if (!cursor.accept(parsed)) return;
+  // The start of a line a stream ended in the middle of, when the server ended it cleanly:
+  // the kubelet sends a line the runtime wrote in pieces (CRI "P" entries) piece by piece,
+  // and when the kubelet rotates the file between two pieces, the next stream starts at
+  // the rest, under the rest's own timestamp; the start is only in the rotated file.
+  let head: TimestampedLine | undefined;
+  const emit = (line: Pick<TimestampedLine, "line" | "timestamp">): void => {
     lines += 1;
-    onLine({ container, line: parsed.line, timestamp: parsed.timestamp });
+    onLine({ container, line: line.line, timestamp: line.timestamp });
+  };
+  const deliver = (raw: Buffer): void => {
+    let parsed = parseLogLine(decoder.decode(raw));
+    if (!cursor.accept(parsed)) return;
+    if (head?.order !== undefined && parsed.order !== undefined && parsed.order >= head.order) {
+      // Read again whole (same timestamp), or only its rest (later): one line either way.
+      if (parsed.order > head.order) parsed = { ...head, line: head.line + parsed.line };
+      head = undefined;
+    }
+    emit(parsed);
   };
 
   while (!signal.aborted) {
@@ -141,9 +154,17 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
       // The log is complete: an unterminated last line is a line too.
       const rest = splitter.takeRest();
       if (rest !== undefined) deliver(rest);
+      if (head !== undefined) emit(head);
       return report(lines, opened, undefined);
     }
-    splitter.discardRest();
+    const rest = splitter.takeRest();
+    if (clean && rest !== undefined) {
+      // Only the server's own end of a stream leaves whole pieces; a broken connection
+      // leaves any fragment, which the next stream reads again.
+      const piece = parseLogLine(decoder.decode(rest));
+      const last = cursor.order;
+      if (piece.order !== undefined && (last === undefined || piece.order > last)) head = piece;
+    }
     if (signal.aborted) break;
     if (clean) {
       backoff.reset();

@@ -122,6 +122,68 @@ describe("followContainerLogs", () => {
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
   });
 
+  describe("a line the runtime wrote in two pieces, the stream ending between them", () => {
+    // The kubelet sends the pieces of a line (CRI "P" then "F" entries) one after the other,
+    // the first with the line's timestamp: "TS1 3" then "72225\n". A follow stream that ends
+    // after the first piece (the file was rotated, the container has stopped) leaves "TS1 3".
+    const first = "2026-01-01T10:00:00.1Z 372224\n2026-01-01T10:00:00.2Z 3";
+    const follow = (text: string): AsyncIterable<Uint8Array> => whole(text);
+
+    async function run(finalRead: string): Promise<string[]> {
+      let opens = 0;
+      const lines: string[] = [];
+      await followContainerLogs({
+        source: { open: async () => (opens++ === 0 ? follow(first) : whole(finalRead)) },
+        container: "main",
+        signal: AbortSignal.timeout(5000),
+        onLine: (l) => lines.push(`${l.timestamp} ${l.line}`),
+        terminated: () => opens >= 1,
+        backoff: { initialMs: 1, maxMs: 2 },
+      });
+      return lines;
+    }
+
+    it("joins the first piece to the rest when only the rest can be read again (rotated file)", async () => {
+      // The current file starts at the second piece, which the kubelet prefixes with its own timestamp.
+      expect(await run("2026-01-01T10:00:00.3Z 72225\n2026-01-01T10:00:00.4Z 372226\n")).toEqual([
+        "2026-01-01T10:00:00.1Z 372224",
+        "2026-01-01T10:00:00.2Z 372225",
+        "2026-01-01T10:00:00.4Z 372226",
+      ]);
+    });
+
+    it("keeps the line whole, once, when it can be read again from its start", async () => {
+      expect(await run("2026-01-01T10:00:00.1Z 372224\n2026-01-01T10:00:00.2Z 372225\n2026-01-01T10:00:00.4Z 372226\n")).toEqual([
+        "2026-01-01T10:00:00.1Z 372224",
+        "2026-01-01T10:00:00.2Z 372225",
+        "2026-01-01T10:00:00.4Z 372226",
+      ]);
+    });
+
+    it("delivers the first piece as a line when nothing else comes", async () => {
+      expect(await run("")).toEqual(["2026-01-01T10:00:00.1Z 372224", "2026-01-01T10:00:00.2Z 3"]);
+    });
+
+    it("drops a fragment a broken connection left: the next stream reads it again", async () => {
+      let opens = 0;
+      const lines: string[] = [];
+      await followContainerLogs({
+        source: {
+          open: async () =>
+            opens++ === 0
+              ? brokenAfter(first, first.length)
+              : whole("2026-01-01T10:00:00.1Z 372224\n2026-01-01T10:00:00.2Z 372225\n"),
+        },
+        container: "main",
+        signal: AbortSignal.timeout(5000),
+        onLine: (l) => lines.push(l.line),
+        terminated: () => opens >= 1,
+        backoff: { initialMs: 1, maxMs: 2 },
+      });
+      expect(lines).toEqual(["372224", "372225"]);
+    });
+  });
+
   it("stops with a note when the pod is gone", async () => {
     const report = await followContainerLogs({
       source: { open: () => Promise.reject(Object.assign(new Error('pods "p" not found'), { status: 404 })) },
