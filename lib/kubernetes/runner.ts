@@ -512,6 +512,16 @@ class Execution {
   }
 
   async #downloadOutputs(step: Extract<PlanStep, { kind: "downloadOutputs" }>): Promise<void> {
+    // The kubelet starts containers one after another: a user container that ends at once
+    // can be done before the sidecar, listed after it, has started. Wait for it to start.
+    try {
+      await this.#until((o, s) => {
+        const starting = o.sidecar.kind === "absent" || (o.sidecar.kind === "waiting" && ["ContainerCreating", "PodInitializing"].includes(o.sidecar.reason));
+        return s.deleted || !starting ? o : undefined;
+      }, this.#deadline(this.#plan.timeouts.waitUntilRunningMs, false));
+    } catch (error) {
+      if (this.#signal.aborted) throw error;
+    }
     const observation = observePod(this.#currentPod(), this.#layout);
     if (this.#tracker?.snapshot.deleted || observation.sidecar.kind !== "running") {
       // The sidecar never ran (an init container failed) or a previous run of the same
@@ -546,7 +556,9 @@ class Execution {
         : new StepFailure("TransferFailed", "downloadOutputs", `Cannot download output files from ${this.#where}: ${(error as Error).message}`, {
             cause: error,
           });
-      // A failed container explains more than a failed download: keep it first.
+      // A failed container explains more than a failed download: keep it first, and say
+      // in the result why the outputs are missing.
+      this.#refused = [{ name: step.globs.join(", "), type: "outputs", reason: failure.message }];
       this.#failure ??= failure;
     } finally {
       if (!this.#signal.aborted) {

@@ -190,7 +190,7 @@ describe("failures", () => {
     expect(error.logTail.at(-1)).toBe("main: before failing");
     expect(error.message).toMatch(/exit code 3/);
     expect(error.result?.vars).toEqual({ done: false });
-    expect(error.result?.outputFiles.map((f) => f.name)).toEqual(["out.txt"]);
+    expect({ files: error.result?.outputFiles.map((f) => f.name), refused: error.result?.refusedOutputs }).toEqual({ files: ["out.txt"], refused: [] });
     expect(await readFile(error.result?.outputFiles[0]?.path as string, "utf8")).toBe("partial\n");
     expect(error.result?.deleted).toBe(true);
     expect(error.containers[0]).toMatchObject({ name: "main", exitCode: 3, reason: "Error" });
