@@ -125,7 +125,11 @@ export interface RunResult {
   readonly outputDir?: string;
   /** The files brought back. */
   readonly outputFiles: readonly OutputFile[];
-  /** Entries of the output archive that were not written. */
+  /**
+   * Entries of the output archive that were not written (links, FIFOs, devices, unsafe
+   * names), or, with type `outputs`, why no output could be collected at all (the
+   * file-transfer sidecar was not running, the download failed).
+   */
   readonly refusedOutputs: readonly RefusedEntry[];
   /** Kubernetes events about the pod. */
   readonly events: readonly PodEvent[];
