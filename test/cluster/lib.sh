@@ -52,7 +52,7 @@ pid_alive() {
   [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]
 }
 
-# lock_cluster: one up or down at a time (two engineers, or CI and a developer, starting
+# lock_cluster: one up or down at a time (two users, or CI and a developer, starting
 # the cluster together would each start half of it). The nested down of an up holds it.
 lock_cluster() {
   [ -z "${PODKIT_CLUSTER_LOCKED:-}" ] || return 0
