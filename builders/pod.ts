@@ -1,6 +1,6 @@
 import type { V1Container, V1ObjectMeta, V1PodSpec, V1ResourceRequirements, V1Volume } from "@kubernetes/client-node";
-import { compile } from "../lib/compile.ts";
-import { frozenCopy, isPlainObject } from "../lib/_data.ts";
+import { compile } from "../lib/compile/compile.ts";
+import { frozenCopy, isPlainObject } from "../lib/compile/_data.ts";
 import {
   DESCRIPTION_DEFAULTS,
   type ConnectionOptions,
@@ -8,10 +8,10 @@ import {
   type InputContent,
   type PodDescription,
   type TimeoutInputs,
-} from "../lib/description.ts";
-import type { DurationInput } from "../lib/duration.ts";
-import type { CompiledPod, RunResult } from "../lib/result.ts";
-import type { RunOptions, Runner } from "../lib/runner.ts";
+} from "../lib/compile/description.ts";
+import type { DurationInput } from "../lib/compile/duration.ts";
+import type { CompiledPod, RunResult } from "../lib/run/result.ts";
+import type { RunOptions, Runner } from "../lib/run/runner.ts";
 
 /** Options of {@link PodBuilder.fileSidecar}; each one left out keeps its current value. */
 export interface FileSidecarOptions {

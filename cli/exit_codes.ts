@@ -1,4 +1,4 @@
-import { PodRunError, PodValidationError } from "../lib/errors.ts";
+import { PodRunError, PodValidationError } from "../lib/run/errors.ts";
 import { PodDefinitionError } from "../lib/kestra/definition_error.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { styleText } from "node:util";
-import type { PodRunError } from "../lib/errors.ts";
-import type { LogLine, RunResult } from "../lib/result.ts";
-import type { ProgressEvent } from "../lib/runner.ts";
+import type { PodRunError } from "../lib/run/errors.ts";
+import type { LogLine, RunResult } from "../lib/run/result.ts";
+import type { ProgressEvent } from "../lib/run/runner.ts";
 
 /** Where the command line writes: `process.stdout`, `process.stderr`, or a test double. */
 export interface OutputStream {

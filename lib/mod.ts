@@ -13,15 +13,15 @@
  * @module
  */
 export { pod, PodBuilder, type FileSidecarOptions, type PodSpecInput } from "../builders/pod.ts";
-export { compile, MANAGED_BY } from "./compile.ts";
-export { validate } from "./validate.ts";
-export { mergeDefaults, KEYED_LISTS } from "./defaults.ts";
-export { resolveWorkingDir } from "./template.ts";
-export { fileTransferParts, type FileTransferParts } from "./file_transfer.ts";
-export { buildPlan } from "./build_plan.ts";
-export { describePlan } from "./describe.ts";
-export { DryRunRunner, type DryRunResult } from "./dry_run.ts";
-export { parseDuration, formatDuration, type DurationInput } from "./duration.ts";
+export { compile, MANAGED_BY } from "./compile/compile.ts";
+export { validate } from "./compile/validate.ts";
+export { mergeDefaults, KEYED_LISTS } from "./compile/defaults.ts";
+export { resolveWorkingDir } from "./compile/template.ts";
+export { fileTransferParts, type FileTransferParts } from "./compile/file_transfer.ts";
+export { buildPlan } from "./plan/build_plan.ts";
+export { describePlan } from "./plan/describe.ts";
+export { DryRunRunner, type DryRunResult } from "./run/dry_run.ts";
+export { parseDuration, formatDuration, type DurationInput } from "./compile/duration.ts";
 export {
   DESCRIPTION_DEFAULTS,
   podNamespace,
@@ -31,7 +31,7 @@ export {
   type FileSidecar,
   type ConnectionOptions,
   type TimeoutInputs,
-} from "./description.ts";
+} from "./compile/description.ts";
 export {
   FILE_TRANSFER,
   LABELS,
@@ -48,7 +48,7 @@ export {
   type DownloadOutputsStep,
   type CollectOutputValuesStep,
   type DeleteStep,
-} from "./plan.ts";
+} from "./plan/plan.ts";
 export type {
   CompiledPod,
   RunResult,
@@ -58,13 +58,13 @@ export type {
   OutputFile,
   RefusedEntry,
   RunTimings,
-} from "./result.ts";
-export type { Runner, RunOptions, ProgressEvent } from "./runner.ts";
+} from "./run/result.ts";
+export type { Runner, RunOptions, ProgressEvent } from "./run/runner.ts";
 export {
   PodValidationError,
   PodRunError,
   type ValidationIssue,
   type PodRunFailure,
   type PodRunErrorDetails,
-} from "./errors.ts";
+} from "./run/errors.ts";
 export * from "./kestra/mod.ts";

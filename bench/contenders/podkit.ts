@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pod } from "../../lib/mod.ts";
 import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
-import type { RunResult } from "../../lib/result.ts";
+import type { RunResult } from "../../lib/run/result.ts";
 import type { Observation, Task } from "../case.ts";
 import { now } from "../clock.ts";
 import { hashFile, parseSha256sum } from "../file_hash.ts";

@@ -4,9 +4,9 @@
 // and kept, as a run keeps them. Side by side, in the same process: the same lines with only
 // the timestamp ordering done through `timestampToNanos` (RFC 3339 parsing, BigInt), the
 // way the cursor ordered lines before. Usage: node bench/probes/log_parse.ts [lines] [rounds]
-import { followContainerLogs, type LogSource } from "../../lib/kubernetes/logs.ts";
-import { LogCollector } from "../../lib/kubernetes/log_collector.ts";
-import { timestampOrder, timestampToNanos } from "../../lib/kubernetes/log_cursor.ts";
+import { followContainerLogs, type LogSource } from "../../lib/kubernetes/logs/follow.ts";
+import { LogCollector } from "../../lib/kubernetes/logs/log_collector.ts";
+import { timestampOrder, timestampToNanos } from "../../lib/kubernetes/logs/log_cursor.ts";
 
 const lines = Number(process.argv[2] ?? 1_000_000);
 const rounds = Number(process.argv[3] ?? 5);

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubernetesClient } from "../../lib/kubernetes/client.ts";
 import { openStream } from "../../lib/kubernetes/http.ts";
-import { followContainerLogs } from "../../lib/kubernetes/logs.ts";
+import { followContainerLogs } from "../../lib/kubernetes/logs/follow.ts";
 import { deletePods, ensureNamespace, kubectl, resolveTarget } from "../cluster.ts";
 
 const lines = Number(process.argv[2] ?? 200_000);

@@ -1,5 +1,5 @@
 // Checks of plain data read from YAML or JSON, collecting every problem with its path.
-import type { ValidationIssue } from "../errors.ts";
+import type { ValidationIssue } from "../run/errors.ts";
 import { suggest } from "./_suggest.ts";
 
 /** Collects problems; the caller throws them all at once. */

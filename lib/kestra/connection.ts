@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from "../description.ts";
+import type { ConnectionOptions } from "../compile/description.ts";
 import { at, checkKeys, describe, expectBoolean, expectRecord, expectString, type Issues } from "./_check.ts";
 
 /** Every connection property of Kestra's PodCreate, all mapped to {@link ConnectionOptions}. */

@@ -1,4 +1,4 @@
-import type { ValidationIssue } from "../errors.ts";
+import type { ValidationIssue } from "../run/errors.ts";
 
 /**
  * Thrown by {@link fromKestra} and {@link fromSpec} when a definition cannot become a pod:

@@ -1,5 +1,5 @@
 import { pod, type PodBuilder } from "../../builders/pod.ts";
-import type { InputContent } from "../description.ts";
+import type { InputContent } from "../compile/description.ts";
 import { Issues } from "./_check.ts";
 import { parseText } from "./_parse.ts";
 import { PodDefinitionError } from "./definition_error.ts";

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import type { V1Container, V1ObjectMeta, V1PodSpec, V1Volume } from "@kubernetes/client-node";
 import type { FileSidecarOptions } from "../../builders/pod.ts";
-import { DESCRIPTION_DEFAULTS, type ConnectionOptions } from "../description.ts";
-import { parseDuration, type DurationInput } from "../duration.ts";
+import { DESCRIPTION_DEFAULTS, type ConnectionOptions } from "../compile/description.ts";
+import { parseDuration, type DurationInput } from "../compile/duration.ts";
 import {
   at,
   checkKeys,

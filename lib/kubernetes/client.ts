@@ -1,8 +1,8 @@
 import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { openStream } from "./http.ts";
-import { LineSplitter } from "./line_splitter.ts";
-import type { LogSource, LogStreamRequest } from "./logs.ts";
-import type { PodWatchSource, RawWatchEvent } from "./watch.ts";
+import { LineSplitter } from "./logs/line_splitter.ts";
+import type { LogSource, LogStreamRequest } from "./logs/follow.ts";
+import type { PodWatchSource, RawWatchEvent } from "./watch/watch.ts";
 
 /** The events about a pod and the resourceVersion to watch them from. */
 export interface PodEventList {

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
-import type { ConnectionOptions } from "../description.ts";
+import type { ConnectionOptions } from "../compile/description.ts";
 import { withoutUndefined as defined } from "./_plain.ts";
 
 const run = promisify(execFile);

@@ -17,12 +17,12 @@
  * @module
  */
 export { KubernetesRunner, OUTPUT_NONCE_ENV, type KubernetesRunnerOptions, type RunHandle } from "./runner.ts";
-export type { IncompleteLog } from "../result.ts";
+export type { IncompleteLog } from "../run/result.ts";
 export { loadKubeConfig, resolveNamespace } from "./connection.ts";
 export { KubernetesClient, type PodEventList } from "./client.ts";
 export { openStream, KubernetesHttpError, type OpenStreamOptions } from "./http.ts";
-export { watchPod, type PodWatchSource, type PodWatchEvent, type PodList, type RawWatchEvent, type WatchPodOptions } from "./watch.ts";
-export { PodTracker, type PodSnapshot, type UntilOutcome } from "./pod_tracker.ts";
+export { watchPod, type PodWatchSource, type PodWatchEvent, type PodList, type RawWatchEvent, type WatchPodOptions } from "./watch/watch.ts";
+export { PodTracker, type PodSnapshot, type UntilOutcome } from "./watch/pod_tracker.ts";
 export {
   followContainerLogs,
   type LogSource,
@@ -30,11 +30,11 @@ export {
   type LogStreamRequest,
   type FollowLogsOptions,
   type FollowLogsReport,
-} from "./logs.ts";
-export { LogCursor, parseLogLine, timestampOrder, timestampToNanos, type TimestampedLine } from "./log_cursor.ts";
-export { LineSplitter } from "./line_splitter.ts";
-export { LogCollector } from "./log_collector.ts";
-export { parseOutputLine, collectOutputValues } from "./outputs.ts";
+} from "./logs/follow.ts";
+export { LogCursor, parseLogLine, timestampOrder, timestampToNanos, type TimestampedLine } from "./logs/log_cursor.ts";
+export { LineSplitter } from "./logs/line_splitter.ts";
+export { LogCollector } from "./logs/log_collector.ts";
+export { parseOutputLine, collectOutputValues } from "./logs/output_values.ts";
 export {
   observePod,
   containerPhase,
@@ -50,10 +50,10 @@ export {
   type PodObservation,
   type PodMilestones,
   type UserContainerState,
-} from "./pod_state.ts";
-export { listPodEvents, followPodEvents, toPodEvent, formatEvents } from "./events.ts";
+} from "./watch/pod_state.ts";
+export { listPodEvents, followPodEvents, toPodEvent, formatEvents } from "./watch/pod_events.ts";
 export { Backoff, delay, type BackoffOptions } from "./backoff.ts";
-export { execInPod, touchMarker, ExecConnectionError, type ExecTarget, type ExecOptions, type ExecResult, type TouchMarkerOptions } from "./exec.ts";
-export { uploadInputs, type UploadOptions, type UploadResult, type UploadedFile } from "./upload.ts";
-export { downloadOutputs, type DownloadOptions, type DownloadResult } from "./download.ts";
-export { extractTar, type ExtractTarOptions, type ExtractTarResult } from "./extract.ts";
+export { execInPod, touchMarker, ExecConnectionError, type ExecTarget, type ExecOptions, type ExecResult, type TouchMarkerOptions } from "./transfer/exec.ts";
+export { uploadInputs, type UploadOptions, type UploadResult, type UploadedFile } from "./transfer/upload.ts";
+export { downloadOutputs, type DownloadOptions, type DownloadResult } from "./transfer/download.ts";
+export { extractTar, type ExtractTarOptions, type ExtractTarResult } from "./transfer/extract.ts";

@@ -17,9 +17,9 @@ import { createServer, connect, type Socket } from "node:net";
 import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { downloadOutputs } from "../../lib/kubernetes/download.ts";
-import { execInPod, touchMarker, type ExecTarget } from "../../lib/kubernetes/exec.ts";
-import { uploadInputs } from "../../lib/kubernetes/upload.ts";
+import { downloadOutputs } from "../../lib/kubernetes/transfer/download.ts";
+import { execInPod, touchMarker, type ExecTarget } from "../../lib/kubernetes/transfer/exec.ts";
+import { uploadInputs } from "../../lib/kubernetes/transfer/upload.ts";
 import { kubeconfigPath } from "./_cluster.ts";
 
 const NAMESPACE = "default";

@@ -21,7 +21,7 @@ interface Example {
 }
 
 function sourcesIn(dir: string): string[] {
-  return readdirSync(join(root, dir))
+  return readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
     .map((f) => join(root, dir, f));
 }
@@ -42,7 +42,7 @@ function examplesOf(file: string): Example[] {
 }
 
 const areas = {
-  core: [...sourcesIn("lib"), ...sourcesIn("builders")],
+  core: [...sourcesIn("lib/compile"), ...sourcesIn("lib/plan"), ...sourcesIn("lib/run"), ...sourcesIn("builders"), join(root, "lib/mod.ts")],
   kubernetes: sourcesIn("lib/kubernetes"),
   kestra: sourcesIn("lib/kestra"),
   cli: sourcesIn("cli"),

@@ -1,7 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { expect, test } from "vitest";
 
-// lib/_kubernetes_schema.ts is generated from the type maps of @kubernetes/client-node so
+// lib/compile/_kubernetes_schema.ts is generated from the type maps of @kubernetes/client-node so
 // that the core entry point does not load that library. This test regenerates it and
 // fails when it is stale; refresh it with:
 //   npx vitest run --project unit -u test/unit/core/kubernetes_schema.test.ts
@@ -59,6 +59,6 @@ ${body}
 `;
 }
 
-test("lib/_kubernetes_schema.ts matches the type maps of @kubernetes/client-node", async () => {
-  await expect(generate()).toMatchFileSnapshot("../../../lib/_kubernetes_schema.ts");
+test("lib/compile/_kubernetes_schema.ts matches the type maps of @kubernetes/client-node", async () => {
+  await expect(generate()).toMatchFileSnapshot("../../../lib/compile/_kubernetes_schema.ts");
 });

@@ -1,9 +1,9 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { KubernetesClient } from "../../../lib/kubernetes/client.ts";
-import { followPodEvents, formatEvents, toPodEvent } from "../../../lib/kubernetes/events.ts";
-import type { PodEvent } from "../../../lib/result.ts";
-import type { RawWatchEvent } from "../../../lib/kubernetes/watch.ts";
+import { followPodEvents, formatEvents, toPodEvent } from "../../../lib/kubernetes/watch/pod_events.ts";
+import type { PodEvent } from "../../../lib/run/result.ts";
+import type { RawWatchEvent } from "../../../lib/kubernetes/watch/watch.ts";
 
 const event = (uid: string, reason: string, count = 1, rv = "1"): CoreV1Event => ({
   metadata: { uid, resourceVersion: rv },

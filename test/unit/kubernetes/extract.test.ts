@@ -6,7 +6,7 @@ import { PassThrough, Readable } from "node:stream";
 import tar from "tar-stream";
 import type { Header } from "tar-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extractTar } from "../../../lib/kubernetes/extract.ts";
+import { extractTar } from "../../../lib/kubernetes/transfer/extract.ts";
 
 type Entry = Partial<Header> & { name: string; content?: Uint8Array | string };
 

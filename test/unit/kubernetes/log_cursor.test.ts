@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LogCursor, parseLogLine, timestampOrder, timestampToNanos } from "../../../lib/kubernetes/log_cursor.ts";
-import { LineSplitter } from "../../../lib/kubernetes/line_splitter.ts";
+import { LogCursor, parseLogLine, timestampOrder, timestampToNanos } from "../../../lib/kubernetes/logs/log_cursor.ts";
+import { LineSplitter } from "../../../lib/kubernetes/logs/line_splitter.ts";
 
 describe("parseLogLine", () => {
   it("strips only the timestamp and the one space after it", () => {

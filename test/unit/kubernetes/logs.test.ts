@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { followContainerLogs, type LogSource, type LogStreamRequest } from "../../../lib/kubernetes/logs.ts";
-import type { LogLine } from "../../../lib/result.ts";
+import { followContainerLogs, type LogSource, type LogStreamRequest } from "../../../lib/kubernetes/logs/follow.ts";
+import type { LogLine } from "../../../lib/run/result.ts";
 
 /** The kubelet's view of one container log: timestamped lines, rounded sinceTime. */
 class FakeKubelet {

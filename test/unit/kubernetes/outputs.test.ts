@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectOutputValues, parseOutputLine } from "../../../lib/kubernetes/outputs.ts";
+import { collectOutputValues, parseOutputLine } from "../../../lib/kubernetes/logs/output_values.ts";
 
 describe("parseOutputLine", () => {
   it("parses the JSON of an exact output line, whitespace inside strings kept", () => {

@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { containerResults, firstFailure, observePod, podMilestones } from "../../../lib/kubernetes/pod_state.ts";
+import { containerResults, firstFailure, observePod, podMilestones } from "../../../lib/kubernetes/watch/pod_state.ts";
 
 const layout = { containers: ["main"], initContainers: ["setup"] };
 

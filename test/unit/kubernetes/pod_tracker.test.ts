@@ -1,8 +1,8 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { LogCollector } from "../../../lib/kubernetes/log_collector.ts";
-import { PodTracker } from "../../../lib/kubernetes/pod_tracker.ts";
-import type { PodWatchEvent } from "../../../lib/kubernetes/watch.ts";
+import { LogCollector } from "../../../lib/kubernetes/logs/log_collector.ts";
+import { PodTracker } from "../../../lib/kubernetes/watch/pod_tracker.ts";
+import type { PodWatchEvent } from "../../../lib/kubernetes/watch/watch.ts";
 
 /** A watch whose events the test pushes by hand. */
 function manualWatch(): { events: AsyncIterable<PodWatchEvent>; push(event: PodWatchEvent): void; end(): void } {

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchNames, parseListing, selectOutputs, type ListingEntry } from "../../../lib/kubernetes/_transfer_listing.ts";
-import { checkInputNames, packInputs, prepareInputs } from "../../../lib/kubernetes/_transfer_pack.ts";
-import { exitCodeOfStatus } from "../../../lib/kubernetes/_transfer_status.ts";
+import { batchNames, parseListing, selectOutputs, type ListingEntry } from "../../../lib/kubernetes/transfer/_listing.ts";
+import { checkInputNames, packInputs, prepareInputs } from "../../../lib/kubernetes/transfer/_pack.ts";
+import { exitCodeOfStatus } from "../../../lib/kubernetes/transfer/_status.ts";
 
 const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
 
@@ -140,7 +140,7 @@ describe("upload packing", () => {
 
 describe("names on Windows hosts", () => {
   it("flags colons, reserved device names, forbidden characters and trailing dots", async () => {
-    const { windowsNameProblem } = await import("../../../lib/kubernetes/_transfer_names.ts");
+    const { windowsNameProblem } = await import("../../../lib/kubernetes/transfer/_names.ts");
     expect(windowsNameProblem(["dir", "file:stream"])).toMatch(/alternate data stream/);
     expect(windowsNameProblem(["NUL.txt"])).toMatch(/reserved device/);
     expect(windowsNameProblem(["com1"])).toMatch(/reserved device/);
@@ -231,7 +231,7 @@ describe("exec status", () => {
 
 describe("progress throttling", () => {
   it("passes the first call, holds the rest for the interval, and flushes the last value", async () => {
-    const { throttleProgress } = await import("../../../lib/kubernetes/_transfer_progress.ts");
+    const { throttleProgress } = await import("../../../lib/kubernetes/transfer/_progress.ts");
     const seen: number[] = [];
     const progress = throttleProgress((n: number) => seen.push(n), 50);
     for (let i = 1; i <= 100; i++) progress.update(i);

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExecConnectionError, execInPod, touchMarker, type ExecTarget } from "../../../lib/kubernetes/exec.ts";
+import { ExecConnectionError, execInPod, touchMarker, type ExecTarget } from "../../../lib/kubernetes/transfer/exec.ts";
 
 // A fake API server speaking the exec half of the channel.k8s.io protocols, so the
 // client side (framing, stdin close, backpressure, status) is specified without a cluster.
@@ -287,7 +287,7 @@ describe("execInPod()", () => {
 
 describe("downloadOutputs() against a scripted container", () => {
   it("runs the archive step again when it arrives truncated although tar succeeded", async () => {
-    const { downloadOutputs } = await import("../../../lib/kubernetes/download.ts");
+    const { downloadOutputs } = await import("../../../lib/kubernetes/transfer/download.ts");
     const { mkdtemp, readFile, rm } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
@@ -313,7 +313,7 @@ describe("downloadOutputs() against a scripted container", () => {
 
 describe("uploadInputs() against a scripted container", () => {
   it("sends one archive, checks every file, and names the one that arrived different", async () => {
-    const { uploadInputs } = await import("../../../lib/kubernetes/upload.ts");
+    const { uploadInputs } = await import("../../../lib/kubernetes/transfer/upload.ts");
     scripted.files = {};
     scripted.corrupt = undefined;
     const result = await uploadInputs(target, {
@@ -343,8 +343,8 @@ describe("touchMarker()", () => {
 
 describe("retryOnConnectionLoss()", () => {
   it("runs a step again after a lost connection, and not after any other error", async () => {
-    const { retryOnConnectionLoss } = await import("../../../lib/kubernetes/_transfer_retry.ts");
-    const { ExecConnectionError } = await import("../../../lib/kubernetes/exec.ts");
+    const { retryOnConnectionLoss } = await import("../../../lib/kubernetes/transfer/_retry.ts");
+    const { ExecConnectionError } = await import("../../../lib/kubernetes/transfer/exec.ts");
     let calls = 0;
     const value = await retryOnConnectionLoss(
       async (attempt) => {
@@ -379,8 +379,8 @@ describe("retryOnConnectionLoss()", () => {
   });
 
   it("stops waiting when aborted", async () => {
-    const { retryOnConnectionLoss } = await import("../../../lib/kubernetes/_transfer_retry.ts");
-    const { ExecConnectionError } = await import("../../../lib/kubernetes/exec.ts");
+    const { retryOnConnectionLoss } = await import("../../../lib/kubernetes/transfer/_retry.ts");
+    const { ExecConnectionError } = await import("../../../lib/kubernetes/transfer/exec.ts");
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("enough")), 20);
     await expect(

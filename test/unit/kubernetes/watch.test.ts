@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { watchPod, type PodWatchEvent, type PodWatchSource, type RawWatchEvent } from "../../../lib/kubernetes/watch.ts";
+import { watchPod, type PodWatchEvent, type PodWatchSource, type RawWatchEvent } from "../../../lib/kubernetes/watch/watch.ts";
 
 const podAt = (rv: string, phase = "Running", uid = "u1"): V1Pod => ({ metadata: { name: "p", uid, resourceVersion: rv }, status: { phase } });
 

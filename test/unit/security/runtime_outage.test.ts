@@ -7,7 +7,7 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { observePod } from "../../../lib/kubernetes/pod_state.ts";
+import { observePod } from "../../../lib/kubernetes/watch/pod_state.ts";
 
 const layout = { containers: ["main"], initContainers: [] };
 

@@ -3,7 +3,7 @@
 // quantities, environment variable and label syntax. A pod that breaks one is refused
 // whole, so compile() reports them before anything reaches a cluster.
 
-import type { ValidationIssue } from "./errors.ts";
+import type { ValidationIssue } from "../run/errors.ts";
 import { isPlainObject } from "./_data.ts";
 import { checkDns1123Label, checkLabelValue, checkQualifiedName, closest } from "./_names.ts";
 import { compareQuantities, parseQuantity, type Quantity } from "./_quantity.ts";

@@ -1,5 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import type { ExecutionPlan } from "./plan.ts";
+import type { ExecutionPlan } from "../plan/plan.ts";
 import type { CompiledPod } from "./result.ts";
 import type { RunOptions, Runner } from "./runner.ts";
 

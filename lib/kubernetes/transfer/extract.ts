@@ -5,8 +5,8 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
 import type { Extract } from "tar-stream";
-import type { OutputFile, RefusedEntry } from "../result.ts";
-import { checkRelativeName, windowsNameProblem } from "./_transfer_names.ts";
+import type { OutputFile, RefusedEntry } from "../../run/result.ts";
+import { checkRelativeName, windowsNameProblem } from "./_names.ts";
 
 /** Options of {@link extractTar}. */
 export interface ExtractTarOptions {

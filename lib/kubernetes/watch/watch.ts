@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { match, P } from "ts-pattern";
-import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { Backoff, type BackoffOptions } from "../backoff.ts";
 
 /** One event of a Kubernetes watch stream, as the API server sends it. */
 export interface RawWatchEvent {

@@ -1,4 +1,4 @@
-import { formatDuration } from "./duration.ts";
+import { formatDuration } from "../compile/duration.ts";
 import type { ExecutionPlan, PlanStep } from "./plan.ts";
 
 function quoteList(names: readonly string[]): string {

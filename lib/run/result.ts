@@ -1,5 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import type { ExecutionPlan } from "./plan.ts";
+import type { ExecutionPlan } from "../plan/plan.ts";
 
 /** One line a container printed, byte-exact, without its trailing newline. */
 export interface LogLine {

@@ -1,5 +1,5 @@
 import type { RunResult, PodEvent, ContainerResult } from "./result.ts";
-import type { PlanStepKind } from "./plan.ts";
+import type { PlanStepKind } from "../plan/plan.ts";
 
 /** One problem found by `compile()`. */
 export interface ValidationIssue {

@@ -1,8 +1,8 @@
 import type { V1ContainerState, V1ContainerStateRunning, V1ContainerStateWaiting, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { match, P } from "ts-pattern";
-import { FILE_TRANSFER } from "../plan.ts";
-import type { ContainerResult } from "../result.ts";
-import { isoTime as iso, withoutUndefined as defined } from "./_plain.ts";
+import { FILE_TRANSFER } from "../../plan/plan.ts";
+import type { ContainerResult } from "../../run/result.ts";
+import { isoTime as iso, withoutUndefined as defined } from "../_plain.ts";
 
 /** The state of one container, reduced to what a runner decides on. */
 export type ContainerPhase =

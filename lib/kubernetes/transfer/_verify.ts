@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { execInPod, type ExecTarget } from "./exec.ts";
-import { batchNames } from "./_transfer_listing.ts";
+import { batchNames } from "./_listing.ts";
 
 /**
  * For each name after `$1` (the directory), prints `size sha256`, `size -` when there is

@@ -1,7 +1,7 @@
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
-import { FILE_TRANSFER } from "./plan.ts";
+import { FILE_TRANSFER } from "../plan/plan.ts";
 import { resolveWorkingDir } from "./template.ts";
 
 /** What a pod needs to move files in and out: added by `compile()` when files are given. */

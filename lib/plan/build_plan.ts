@@ -1,7 +1,7 @@
-import { podNamespace, type PodDescription } from "./description.ts";
-import { parseDuration } from "./duration.ts";
+import { podNamespace, type PodDescription } from "../compile/description.ts";
+import { parseDuration } from "../compile/duration.ts";
 import { FILE_TRANSFER, type ExecutionPlan, type PlanStep } from "./plan.ts";
-import { frozenCopy } from "./_data.ts";
+import { frozenCopy } from "../compile/_data.ts";
 
 /**
  * The execution plan of a valid description: what a runner does, step by step, with

@@ -1,4 +1,4 @@
-import type { LogLine } from "../result.ts";
+import type { LogLine } from "../../run/result.ts";
 
 /**
  * The log lines of a run, in arrival order, as a list that only grows and as any number of

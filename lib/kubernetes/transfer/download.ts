@@ -1,11 +1,11 @@
 import { PassThrough } from "node:stream";
-import type { OutputFile, RefusedEntry } from "../result.ts";
+import type { OutputFile, RefusedEntry } from "../../run/result.ts";
 import { ExecConnectionError, execInPod, type ExecTarget } from "./exec.ts";
 import { extractTar } from "./extract.ts";
-import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_transfer_listing.ts";
-import { throttleProgress } from "./_transfer_progress.ts";
-import { retryOnConnectionLoss } from "./_transfer_retry.ts";
-import { remoteDigests, type RemoteDigests } from "./_transfer_verify.ts";
+import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_listing.ts";
+import { throttleProgress } from "./_progress.ts";
+import { retryOnConnectionLoss } from "./_retry.ts";
+import { remoteDigests, type RemoteDigests } from "./_verify.ts";
 
 /** Options of {@link downloadOutputs}. */
 export interface DownloadOptions {

@@ -2,8 +2,8 @@ import type { V1Container, V1Volume } from "@kubernetes/client-node";
 import picomatch from "picomatch";
 import { podNamespace, type ConnectionOptions, type PodDescription } from "./description.ts";
 import { parseDuration } from "./duration.ts";
-import type { ValidationIssue } from "./errors.ts";
-import { FILE_TRANSFER, LABELS } from "./plan.ts";
+import type { ValidationIssue } from "../run/errors.ts";
+import { FILE_TRANSFER, LABELS } from "../plan/plan.ts";
 import { isPlainObject } from "./_data.ts";
 import {
   MAX_GENERATE_NAME,

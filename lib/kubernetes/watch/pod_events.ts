@@ -1,8 +1,8 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
-import type { PodEvent } from "../result.ts";
-import { isoTime as iso } from "./_plain.ts";
-import { Backoff } from "./backoff.ts";
-import type { KubernetesClient } from "./client.ts";
+import type { PodEvent } from "../../run/result.ts";
+import { isoTime as iso } from "../_plain.ts";
+import { Backoff } from "../backoff.ts";
+import type { KubernetesClient } from "../client.ts";
 
 /**
  * Converts a core/v1 Event to a {@link PodEvent}, oldest fields first: `firstTimestamp`

@@ -1,5 +1,5 @@
 import type { CompiledPod, LogLine, RunResult } from "./result.ts";
-import type { PlanStepKind } from "./plan.ts";
+import type { PlanStepKind } from "../plan/plan.ts";
 
 /** A milestone of a run, for progress displays. */
 export interface ProgressEvent {

@@ -7,8 +7,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
 import type { Header, Pack } from "tar-stream";
-import type { InputContent, InputFile } from "../description.ts";
-import { checkRelativeName, isReservedName } from "./_transfer_names.ts";
+import type { InputContent, InputFile } from "../../compile/description.ts";
+import { checkRelativeName, isReservedName } from "./_names.ts";
 
 /** An input file whose size is known, ready to be packed. */
 export interface PreparedInput {

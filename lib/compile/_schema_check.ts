@@ -2,7 +2,7 @@
 // command), so podkit checks the user's objects against the models of the Kubernetes API
 // before sending them.
 
-import type { ValidationIssue } from "./errors.ts";
+import type { ValidationIssue } from "../run/errors.ts";
 import { KUBERNETES_MODELS } from "./_kubernetes_schema.ts";
 import { isPlainObject } from "./_data.ts";
 import { closest } from "./_names.ts";

@@ -1,4 +1,4 @@
-import type { ConnectionOptions, InputFile } from "./description.ts";
+import type { ConnectionOptions, InputFile } from "../compile/description.ts";
 
 /** Names of the containers and volume podkit adds for file transfer. */
 export const FILE_TRANSFER = {

@@ -1,9 +1,9 @@
-import type { InputFile } from "../description.ts";
+import type { InputFile } from "../../compile/description.ts";
 import { execInPod, touchMarker, type ExecTarget } from "./exec.ts";
-import { packInputs, prepareInputs, type PackedFile } from "./_transfer_pack.ts";
-import { throttleProgress } from "./_transfer_progress.ts";
-import { retryOnConnectionLoss } from "./_transfer_retry.ts";
-import { remoteDigests } from "./_transfer_verify.ts";
+import { packInputs, prepareInputs, type PackedFile } from "./_pack.ts";
+import { throttleProgress } from "./_progress.ts";
+import { retryOnConnectionLoss } from "./_retry.ts";
+import { remoteDigests } from "./_verify.ts";
 
 /** Options of {@link uploadInputs}. */
 export interface UploadOptions {

@@ -1,5 +1,5 @@
-import type { LogLine } from "../result.ts";
-import { Backoff, type BackoffOptions } from "./backoff.ts";
+import type { LogLine } from "../../run/result.ts";
+import { Backoff, type BackoffOptions } from "../backoff.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { LogCursor, parseLogLine, type TimestampedLine } from "./log_cursor.ts";
 

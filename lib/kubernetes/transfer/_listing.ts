@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
-import type { RefusedEntry } from "../result.ts";
-import { checkRelativeName, isReservedName } from "./_transfer_names.ts";
+import type { RefusedEntry } from "../../run/result.ts";
+import { checkRelativeName, isReservedName } from "./_names.ts";
 
 /** Kinds of entries the listing reports. */
 export type ListingType = "file" | "directory" | "symlink" | "fifo" | "character-device" | "block-device" | "socket" | "other";

@@ -1,7 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
 import { PassThrough, type Readable, type Writable } from "node:stream";
-import { exitCodeOfStatus } from "./_transfer_status.ts";
+import { exitCodeOfStatus } from "./_status.ts";
 
 /** The container a command runs in. */
 export interface ExecTarget {

@@ -1,13 +1,13 @@
 import type { V1Container, V1Pod, V1PodSpec, V1VolumeMount } from "@kubernetes/client-node";
 import { podNamespace, type PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
-import { describePlan } from "./describe.ts";
-import { PodValidationError } from "./errors.ts";
+import { describePlan } from "../plan/describe.ts";
+import { PodValidationError } from "../run/errors.ts";
 import { fileTransferParts } from "./file_transfer.ts";
-import { LABELS } from "./plan.ts";
-import type { CompiledPod } from "./result.ts";
+import { LABELS } from "../plan/plan.ts";
+import type { CompiledPod } from "../run/result.ts";
 import { resolveWorkingDir } from "./template.ts";
-import { buildPlan } from "./build_plan.ts";
+import { buildPlan } from "../plan/build_plan.ts";
 import { validate } from "./validate.ts";
 import { frozenCopy, mutableCopy } from "./_data.ts";
 import { MAX_GENERATE_NAME, suggestName } from "./_names.ts";
