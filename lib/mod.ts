@@ -20,11 +20,40 @@ export { resolveWorkingDir } from "./compile/template.ts";
 export { fileTransferParts, type FileTransferParts } from "./compile/file_transfer.ts";
 export { buildPlan } from "./plan/build_plan.ts";
 export { describePlan } from "./plan/describe.ts";
-export { DryRunRunner, type DryRunResult } from "./run/dry_run.ts";
+export { DryRunRunner, type DryRunResult, type DryRunRunnerOptions } from "./run/dry_run.ts";
+export { RunEventStream, progressOf } from "./run/event_stream.ts";
+export { formatBytes } from "./run/format.ts";
+export {
+  OUTPUT_NONCE_ENV,
+  resolveNamespace,
+  stampRunIdentity,
+  drawRunIdentity,
+  checkRunId,
+  type NamespaceSources,
+  type RunIdentity,
+} from "./plan/identity.ts";
+export type {
+  RunEvent,
+  RunEventType,
+  RunEventInput,
+  CreatedEvent,
+  ScheduledEvent,
+  PullingEvent,
+  PulledEvent,
+  WaitingEvent,
+  PodEventEvent,
+  StartedEvent,
+  ReadyEvent,
+  TransferEvent,
+  LogEvent,
+  ContainerTerminatedEvent,
+  CompletedEvent,
+  DeletedEvent,
+  FailedEvent,
+} from "./run/events.ts";
 export { parseDuration, formatDuration, type DurationInput } from "./compile/duration.ts";
 export {
   DESCRIPTION_DEFAULTS,
-  podNamespace,
   type PodDescription,
   type InputContent,
   type InputFile,
@@ -35,6 +64,8 @@ export {
 export {
   FILE_TRANSFER,
   LABELS,
+  findStep,
+  type PodIdentity,
   type PlanStep,
   type PlanStepKind,
   type ExecutionPlan,
@@ -52,6 +83,9 @@ export {
 export type {
   CompiledPod,
   RunResult,
+  RunOutcome,
+  PodPhase,
+  IncompleteLog,
   LogLine,
   ContainerResult,
   PodEvent,

@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod, V1PodSpec, V1VolumeMount } from "@kubernetes/client-node";
-import { podNamespace, type PodDescription } from "./description.ts";
+import type { PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
 import { describePlan } from "../plan/describe.ts";
 import { PodValidationError } from "../run/errors.ts";
@@ -79,7 +79,7 @@ export function compile(description: PodDescription): CompiledPod {
     kind: "Pod",
     metadata: {
       ...(description.name === undefined ? { generateName } : { name: description.name }),
-      namespace: podNamespace(description),
+      ...(description.namespace === undefined ? {} : { namespace: description.namespace }),
       labels: { ...labels, [LABELS.managedBy]: MANAGED_BY },
       ...(annotations === undefined ? {} : { annotations }),
       ...otherMetadata,
@@ -88,10 +88,13 @@ export function compile(description: PodDescription): CompiledPod {
   };
   const plan = buildPlan(description, generateName);
   const frozenManifest = frozenCopy(manifest);
-  return Object.freeze({
+  const compiled: CompiledPod = {
     manifest: frozenManifest,
     plan,
+    inputs: description.inputFiles,
+    ...(description.connection === undefined ? {} : { connection: description.connection }),
     describe: () => describePlan(plan),
-    toString: () => describePlan(plan),
-  });
+    toJSON: () => ({ manifest: frozenManifest, plan }),
+  };
+  return Object.freeze(Object.assign(compiled, { toString: () => describePlan(plan) }));
 }

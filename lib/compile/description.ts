@@ -122,8 +122,8 @@ export interface PodDescription {
   /** The pod's name; undefined lets the API server generate one. */
   readonly name?: string;
   /**
-   * Namespace of the pod, when `.namespace()` set it; otherwise the connection's
-   * namespace, else `"default"` (see {@link podNamespace}).
+   * Namespace of the pod, when `.namespace()` set it. Otherwise the runner decides: the
+   * connection's namespace, else the kubeconfig context's, else `"default"` (see `resolveNamespace`).
    */
   readonly namespace?: string;
   /** Metadata other than name and namespace (labels, annotations, …). */
@@ -173,8 +173,6 @@ export interface PodDescription {
  * ```
  */
 export const DESCRIPTION_DEFAULTS = Object.freeze({
-  /** @default "default" */
-  namespace: "default",
   /** @default "/podkit/work" */
   workingDir: "/podkit/work",
   /** @default "busybox" */
@@ -191,18 +189,3 @@ export const DESCRIPTION_DEFAULTS = Object.freeze({
     waitUntilReady: "PT0S",
   }),
 } as const);
-
-/**
- * The namespace a description's pod goes to: the one given with `.namespace()`, else the
- * connection's `namespace`, else `"default"`.
- *
- * @example
- * ```ts
- * import { pod, podNamespace } from "podkit";
- * podNamespace(pod().connection({ namespace: "jobs" }).description); // "jobs"
- * podNamespace(pod().description); // "default"
- * ```
- */
-export function podNamespace(description: Pick<PodDescription, "namespace" | "connection">): string {
-  return description.namespace ?? description.connection?.namespace ?? DESCRIPTION_DEFAULTS.namespace;
-}

@@ -1,6 +1,6 @@
 import type { V1Container, V1Volume } from "@kubernetes/client-node";
 import picomatch from "picomatch";
-import { podNamespace, type ConnectionOptions, type PodDescription } from "./description.ts";
+import type { ConnectionOptions, PodDescription } from "./description.ts";
 import { parseDuration } from "./duration.ts";
 import type { ValidationIssue } from "../run/errors.ts";
 import { FILE_TRANSFER, LABELS } from "../plan/plan.ts";
@@ -67,9 +67,12 @@ function checkMetadata(description: PodDescription, issues: Issues): void {
     const problem = checkDns1123Subdomain(description.name);
     if (problem !== undefined) issues.push({ path: "metadata.name", message: `Invalid pod name: ${problem}` });
   }
-  const namespaceProblem = checkDns1123Label(podNamespace(description));
-  if (namespaceProblem !== undefined) {
-    issues.push({ path: "metadata.namespace", message: `Invalid namespace: ${namespaceProblem}` });
+  for (const [path, namespace] of [
+    ["metadata.namespace", description.namespace],
+    ["connection.namespace", description.connection?.namespace],
+  ] as const) {
+    const problem = namespace === undefined ? undefined : checkDns1123Label(namespace);
+    if (problem !== undefined) issues.push({ path, message: `Invalid namespace: ${problem}` });
   }
   const metadata = description.metadata as Record<string, unknown>;
   checkFields(metadata, "V1ObjectMeta", "metadata", issues);

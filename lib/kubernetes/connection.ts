@@ -125,21 +125,3 @@ async function runTokenProvider(provider: NonNullable<ConnectionOptions["oauthTo
     throw new Error(`Cannot get a token from "${provider.command}": ${(error as Error).message}`, { cause: error });
   }
 }
-
-/**
- * The namespace a run uses: the pod's, else the connection's, else the kubeconfig
- * context's, else `default`.
- *
- * @example
- * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
- * import { resolveNamespace } from "podkit/kubernetes";
- * resolveNamespace(new KubeConfig(), undefined, undefined); // "default"
- * ```
- */
-export function resolveNamespace(kc: KubeConfig, podNamespace: string | undefined, connection: ConnectionOptions | undefined): string {
-  if (podNamespace !== undefined && podNamespace !== "") return podNamespace;
-  if (connection?.namespace !== undefined) return connection.namespace;
-  const context = kc.getContextObject(kc.getCurrentContext());
-  return context?.namespace ?? "default";
-}

@@ -1,4 +1,4 @@
-import { podNamespace, type PodDescription } from "../compile/description.ts";
+import type { PodDescription } from "../compile/description.ts";
 import { parseDuration } from "../compile/duration.ts";
 import { FILE_TRANSFER, type ExecutionPlan, type PlanStep } from "./plan.ts";
 import { frozenCopy } from "../compile/_data.ts";
@@ -27,11 +27,17 @@ export function buildPlan(description: PodDescription, generateName: string): Ex
   const initContainers = description.initContainers.map((c) => c.name);
   const inputNames = description.inputFiles.map((f) => f.name);
   const steps: PlanStep[] = [
-    { kind: "create", resume: description.resume },
+    { kind: "create", resume: description.resume, outputNonce: description.outputNonce, budgetMs: timeouts.waitUntilRunningMs },
     { kind: "waitScheduled", budgetMs: timeouts.waitUntilRunningMs },
   ];
   if (inputNames.length > 0) {
-    steps.push({ kind: "uploadInputs", container: FILE_TRANSFER.initContainer, workingDir: description.workingDir, files: inputNames });
+    steps.push({
+      kind: "uploadInputs",
+      budgetMs: timeouts.waitUntilRunningMs,
+      container: FILE_TRANSFER.initContainer,
+      workingDir: description.workingDir,
+      files: inputNames,
+    });
   }
   steps.push({ kind: "waitRunning", budgetMs: timeouts.waitUntilRunningMs });
   if (timeouts.waitUntilReadyMs > 0) steps.push({ kind: "waitReady", budgetMs: timeouts.waitUntilReadyMs });
@@ -50,26 +56,21 @@ export function buildPlan(description: PodDescription, generateName: string): Ex
       container: FILE_TRANSFER.sidecar,
       workingDir: description.workingDir,
       globs: description.outputFiles,
+      sidecarBudgetMs: timeouts.waitUntilRunningMs,
     });
   }
   steps.push({ kind: "collectOutputValues", nonce: description.outputNonce }, { kind: "delete", enabled: description.delete });
 
   const plan: ExecutionPlan = {
+    pod: {
+      ...(description.namespace === undefined ? {} : { namespace: description.namespace }),
+      ...(description.name === undefined ? {} : { name: description.name }),
+      generateName,
+      ...(description.runId === undefined ? {} : { runId: description.runId }),
+      containers,
+      initContainers,
+    },
     steps,
-    namespace: podNamespace(description),
-    ...(description.name === undefined ? {} : { podName: description.name }),
-    generateName,
-    ...(description.runId === undefined ? {} : { runId: description.runId }),
-    workingDir: description.workingDir,
-    containers,
-    initContainers,
-    inputFiles: description.inputFiles,
-    outputFiles: description.outputFiles,
-    timeouts,
-    delete: description.delete,
-    resume: description.resume,
-    outputNonce: description.outputNonce,
-    ...(description.connection === undefined ? {} : { connection: description.connection }),
   };
   return frozenCopy(plan);
 }

@@ -12,9 +12,7 @@ function plural(count: number, one: string, many = `${one}s`): string {
 function describeStep(step: PlanStep, plan: ExecutionPlan): string {
   switch (step.kind) {
     case "create":
-      return step.resume && plan.runId !== undefined
-        ? `Create the pod, or resume the pod of run "${plan.runId}" if one is still there`
-        : "Create the pod";
+      return `${step.resume && plan.pod.runId !== undefined ? `Create the pod, or resume the pod of run "${plan.pod.runId}" if one is still there` : "Create the pod"}${step.outputNonce ? ", with a fresh output nonce in its user containers" : ""}`;
     case "waitScheduled":
       return `Wait until a node is assigned (budget ${formatDuration(step.budgetMs)} from creation)`;
     case "uploadInputs":
@@ -53,8 +51,9 @@ function describeStep(step: PlanStep, plan: ExecutionPlan): string {
  * ```
  */
 export function describePlan(plan: ExecutionPlan): string {
-  const who = plan.podName === undefined ? `a pod named "${plan.generateName}…"` : `pod "${plan.podName}"`;
+  const who = plan.pod.name === undefined ? `a pod named "${plan.pod.generateName}…"` : `pod "${plan.pod.name}"`;
   const width = String(plan.steps.length).length;
   const lines = plan.steps.map((step, i) => `${String(i + 1).padStart(width + 1)}. ${describeStep(step, plan)}`);
-  return [`Run ${who} in namespace "${plan.namespace}":`, ...lines].join("\n");
+  const where = plan.pod.namespace === undefined ? "the connection's namespace (else the kubeconfig context's, else \"default\")" : `namespace "${plan.pod.namespace}"`;
+  return [`Run ${who} in ${where}:`, ...lines].join("\n");
 }

@@ -1,4 +1,3 @@
-import type { ConnectionOptions, InputFile } from "../compile/description.ts";
 
 /** Names of the containers and volume podkit adds for file transfer. */
 export const FILE_TRANSFER = {
@@ -28,6 +27,10 @@ export interface CreateStep {
   readonly kind: "create";
   /** Look for a pod of the same run id before creating one. */
   readonly resume: boolean;
+  /** Give every user container a fresh output nonce (`PODKIT_OUTPUT_NONCE`). */
+  readonly outputNonce: boolean;
+  /** How long the API server may take to answer, in milliseconds (`waitUntilRunning`). */
+  readonly budgetMs: number;
 }
 
 /** Wait until the scheduler assigns the pod to a node. */
@@ -42,11 +45,16 @@ export interface WaitScheduledStep {
 export interface UploadInputsStep {
   /** Discriminant. */
   readonly kind: "uploadInputs";
+  /** Budget from creation until the upload can start, in milliseconds (`waitUntilRunning`). */
+  readonly budgetMs: number;
   /** The container to exec into: `podkit-init`. */
   readonly container: string;
   /** Absolute directory the files go into. */
   readonly workingDir: string;
-  /** File names relative to the working directory, in the order given. */
+  /**
+   * File names relative to the working directory, in the order given. Their contents are
+   * not in the plan: they are in the compiled pod's `inputs`, under the same names.
+   */
   readonly files: readonly string[];
 }
 
@@ -96,6 +104,8 @@ export interface DownloadOutputsStep {
   readonly workingDir: string;
   /** picomatch globs relative to the working directory. */
   readonly globs: readonly string[];
+  /** How long to wait for the sidecar to start, in milliseconds (`waitUntilRunning`). */
+  readonly sidecarBudgetMs: number;
 }
 
 /** Parse output values from `::{"outputs":{…}}::` log lines. */
@@ -130,47 +140,53 @@ export type PlanStep =
 /** The kinds of plan step, in the order a plan lists them. */
 export type PlanStepKind = PlanStep["kind"];
 
-/**
- * What a runner does with a compiled pod: plain, frozen data. Timeouts are milliseconds.
- */
-export interface ExecutionPlan {
-  /** What the runner does, in order. */
-  readonly steps: readonly PlanStep[];
-  /** Namespace of the pod. */
-  readonly namespace: string;
-  /** Fixed pod name, or undefined when the runner generates one. */
-  readonly podName?: string;
+/** Who the pod is: what a runner needs to name, find and read it. */
+export interface PodIdentity {
+  /** Namespace given with `.namespace()`; absent means the runner decides (see `resolveNamespace`). */
+  readonly namespace?: string;
+  /** Fixed pod name, or absent when the API server generates one. */
+  readonly name?: string;
   /** Prefix for generated names. */
   readonly generateName: string;
-  /** Stable identity of the run; undefined means the runner draws a fresh one. */
+  /** Stable identity of the run; absent means each run draws a fresh one. */
   readonly runId?: string;
-  /** Absolute working directory inside the pod, where files are moved. */
-  readonly workingDir: string;
   /** Names of the user containers, in order. */
   readonly containers: readonly string[];
   /** Names of the user init containers, in order. */
   readonly initContainers: readonly string[];
-  /** Files to upload, with their content, in the order given. */
-  readonly inputFiles: readonly InputFile[];
-  /** Globs of files to download, relative to the working directory. */
-  readonly outputFiles: readonly string[];
-  /** Every budget of the run, in milliseconds. */
-  readonly timeouts: {
-    /** From creation until the pod runs. */
-    readonly waitUntilRunningMs: number;
-    /** From running until the user containers end. */
-    readonly waitRunningMs: number;
-    /** Upper bound for late log lines. */
-    readonly waitForLogIntervalMs: number;
-    /** For the Ready condition; zero skips the wait. */
-    readonly waitUntilReadyMs: number;
-  };
-  /** Delete the pod at the end. */
-  readonly delete: boolean;
-  /** Adopt a pod an earlier call of the same run id left. */
-  readonly resume: boolean;
-  /** Accept output values only with the run's nonce. */
-  readonly outputNonce: boolean;
-  /** How to reach the cluster; undefined means kubeconfig discovery. */
-  readonly connection?: ConnectionOptions;
+}
+
+/**
+ * What a runner does with a compiled pod: plain, frozen, serialisable data. Who the pod is,
+ * then the steps, each carrying everything it needs (budgets in milliseconds). No
+ * credentials and no file contents: the connection and the input files travel beside the
+ * plan, in the compiled pod.
+ *
+ * @example
+ * ```ts
+ * import { pod } from "podkit";
+ * const { plan } = pod("hello").container({ name: "main", image: "busybox" }).compile();
+ * plan.pod.name; // "hello"
+ * JSON.parse(JSON.stringify(plan)); // the same data
+ * ```
+ */
+export interface ExecutionPlan {
+  /** Who the pod is. */
+  readonly pod: PodIdentity;
+  /** What the runner does, in order. */
+  readonly steps: readonly PlanStep[];
+}
+
+/**
+ * The first step of a kind in a plan, typed by its kind.
+ *
+ * @example
+ * ```ts
+ * import { findStep, pod } from "podkit";
+ * const { plan } = pod().container({ name: "main", image: "busybox" }).compile();
+ * findStep(plan, "waitCompletion")?.lateLogBudgetMs; // 5000
+ * ```
+ */
+export function findStep<K extends PlanStepKind>(plan: ExecutionPlan, kind: K): Extract<PlanStep, { kind: K }> | undefined {
+  return plan.steps.find((step): step is Extract<PlanStep, { kind: K }> => step.kind === kind);
 }

@@ -1,4 +1,4 @@
-import type { RunResult, PodEvent, ContainerResult } from "./result.ts";
+import type { RunResult, PodEvent, ContainerResult, PodPhase, RunOutcome } from "./result.ts";
 import type { PlanStepKind } from "../plan/plan.ts";
 
 /** One problem found by `compile()`. */
@@ -69,12 +69,14 @@ export interface PodRunErrorDetails {
   readonly reason: PodRunFailure;
   /** The plan step that failed. */
   readonly step: PlanStepKind;
+  /** The run's identity. */
+  readonly runId: string;
   /** The pod, once created. */
   readonly podName?: string;
   /** Its namespace. */
   readonly namespace: string;
   /** The pod phase when the run failed. */
-  readonly phase?: string;
+  readonly phase?: PodPhase;
   /** Exit code of the first failed user container. */
   readonly exitCode?: number;
   /** How each container ended. */
@@ -92,32 +94,39 @@ export interface PodRunErrorDetails {
 }
 
 /**
- * A run that did not succeed. Carries the whole story: which pod, at which step, why,
- * the exit codes, the pod's events, the tail of its logs and, when the pod ran, the
- * partial result (logs, output files and values collected before the failure).
+ * A run that did not succeed. Carries the whole story with the same fields as a
+ * {@link RunResult} (`failed`, `reason`, `step`, `shortMessage`, `podName`, `phase`,
+ * `exitCode`, `containers`, `events`, `logTail`), and, once a pod existed, the partial
+ * `result`: logs, output files and values collected before the failure.
  *
  * @example
  * ```ts
  * import { PodRunError } from "podkit";
  * function explain(error: unknown): string {
- *   if (error instanceof PodRunError) return `${error.reason} at ${error.step}: ${error.logTail?.join("\n")}`;
+ *   if (error instanceof PodRunError) return `${error.reason} at ${error.step}: ${error.shortMessage}\n${error.logTail.join("\n")}`;
  *   return String(error);
  * }
  * ```
  */
-export class PodRunError extends Error {
+export class PodRunError extends Error implements RunOutcome {
   /** Always `PodRunError`. */
   override readonly name = "PodRunError";
+  /** Always true. */
+  readonly failed = true;
   /** Why the run failed. */
   readonly reason: PodRunFailure;
   /** The plan step that failed. */
   readonly step: PlanStepKind;
+  /** What failed, in one line, without the log tail or the pod's events. */
+  readonly shortMessage: string;
+  /** The run's identity. */
+  readonly runId: string;
   /** The pod, once created. */
   readonly podName: string | undefined;
   /** Its namespace. */
   readonly namespace: string;
   /** The pod phase when the run failed. */
-  readonly phase: string | undefined;
+  readonly phase: PodPhase | undefined;
   /** Exit code of the first failed user container. */
   readonly exitCode: number | undefined;
   /** How each container ended. */
@@ -126,16 +135,22 @@ export class PodRunError extends Error {
   readonly events: readonly PodEvent[];
   /** The last log lines (at most 20), `container: line`. */
   readonly logTail: readonly string[];
-  /** What was collected before the failure. */
+  /** What was collected before the failure; present whenever a pod existed. */
   readonly result: RunResult | undefined;
   /** Milliseconds from the start of the run to the failure. */
   readonly elapsedMs: number | undefined;
 
-  constructor(message: string, details: PodRunErrorDetails) {
+  /**
+   * @param shortMessage what failed, in one line; the message adds the pod's events (when
+   *   given in `details.events` and they explain the failure) and the log tail
+   */
+  constructor(shortMessage: string, details: PodRunErrorDetails, eventText = "") {
     const tail = details.logTail?.length ? `\n--- last log lines ---\n${details.logTail.join("\n")}` : "";
-    super(`${message}${tail}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(`${shortMessage}${eventText}${tail}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.shortMessage = shortMessage;
     this.reason = details.reason;
     this.step = details.step;
+    this.runId = details.runId;
     this.podName = details.podName;
     this.namespace = details.namespace;
     this.phase = details.phase;

@@ -1,5 +1,10 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import type { ExecutionPlan } from "../plan/plan.ts";
+import type { ConnectionOptions, InputFile } from "../compile/description.ts";
+import type { ExecutionPlan, PlanStepKind } from "../plan/plan.ts";
+import type { PodRunFailure } from "./errors.ts";
+
+/** A pod's phase, as the API server reports it. */
+export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
 
 /** One line a container printed, byte-exact, without its trailing newline. */
 export interface LogLine {
@@ -92,25 +97,50 @@ export interface RunTimings {
   /** Wall time of `run()`, in milliseconds. */
   readonly durationMs: number;
   /** Milliseconds spent in each plan step. */
-  readonly steps: Readonly<Partial<Record<string, number>>>;
+  readonly steps: Readonly<Partial<Record<PlanStepKind, number>>>;
+}
+
+/**
+ * The fields a {@link RunResult} and a `PodRunError` share, as execa's result and error
+ * do: one story, told the same way whether the run succeeded or not.
+ */
+export interface RunOutcome {
+  /** True when the run failed. */
+  readonly failed: boolean;
+  /** Why the run failed; absent when it succeeded. */
+  readonly reason?: PodRunFailure;
+  /** The plan step that failed; absent when the run succeeded. */
+  readonly step?: PlanStepKind;
+  /** What failed, in one line, without the log tail or the pod's events. */
+  readonly shortMessage?: string;
+  /** The run's identity, given or drawn. */
+  readonly runId: string;
+  /** The pod's namespace. */
+  readonly namespace: string;
+  /** The pod's name, once it was created. */
+  readonly podName?: string;
+  /** The pod's phase at the end; for a finished pod, `Failed` when a user container failed. */
+  readonly phase?: PodPhase;
+  /** Exit code of the first failed user container, else 0, once the containers ended. */
+  readonly exitCode?: number;
+  /** How each container ended, init containers first. */
+  readonly containers: readonly ContainerResult[];
+  /** Kubernetes events about the pod. */
+  readonly events: readonly PodEvent[];
+  /** The last log lines (at most 20), `container: line`. */
+  readonly logTail: readonly string[];
 }
 
 /** Everything a run brought back. Success and failure share this shape. */
-export interface RunResult {
+export interface RunResult extends RunOutcome {
   /** Name of the pod that ran. */
   readonly podName: string;
-  /** Its namespace. */
-  readonly namespace: string;
   /** Its UID, when it was created. */
   readonly uid?: string;
-  /** The run's identity, given or drawn. */
-  readonly runId: string;
   /** Pod phase at the end: `Succeeded`, `Failed`, … */
-  readonly phase: string;
+  readonly phase: PodPhase;
   /** Exit code of the first failed user container, else 0. */
   readonly exitCode: number;
-  /** How each container ended, init containers first. */
-  readonly containers: readonly ContainerResult[];
   /** Every log line of the user's containers, in order per container. */
   readonly logs: readonly LogLine[];
   /**
@@ -125,14 +155,13 @@ export interface RunResult {
   readonly outputDir?: string;
   /** The files brought back. */
   readonly outputFiles: readonly OutputFile[];
-  /**
-   * Entries of the output archive that were not written (links, FIFOs, devices, unsafe
-   * names), or, with type `outputs`, why no output could be collected at all (the
-   * file-transfer sidecar was not running, the download failed).
-   */
+  /** Entries of the output archive that were not written (links, FIFOs, devices, unsafe names). */
   readonly refusedOutputs: readonly RefusedEntry[];
-  /** Kubernetes events about the pod. */
-  readonly events: readonly PodEvent[];
+  /**
+   * Why no output file could be collected at all (the file-transfer sidecar was not
+   * running, the download failed). Absent when the outputs were collected or none were asked for.
+   */
+  readonly outputsError?: string;
   /** When the pod passed each milestone. */
   readonly timings: RunTimings;
   /** True when this run reattached to a pod an earlier call had created. */
@@ -141,12 +170,22 @@ export interface RunResult {
   readonly deleted: boolean;
 }
 
-/** The artifact `compile()` returns: a validated manifest and the plan to run it. */
+/**
+ * The artifact `compile()` returns: a validated manifest and the plan to run it, with what
+ * the plan must not hold beside it (the input files' contents, the connection). Its JSON
+ * form is the manifest and the plan only.
+ */
 export interface CompiledPod {
-  /** The pod to create, defaults applied and file transfer added. */
+  /** The pod to create, defaults applied and file transfer added; a runner stamps the run's identity on it (`stampRunIdentity`). */
   readonly manifest: V1Pod;
-  /** What the runner does with it. */
+  /** What the runner does with it: plain, serialisable data without secrets or contents. */
   readonly plan: ExecutionPlan;
+  /** The input files' contents, by the names the plan's `uploadInputs` step lists. */
+  readonly inputs: readonly InputFile[];
+  /** How to reach the cluster, when the description named it. Never serialised. */
+  readonly connection?: ConnectionOptions;
+  /** `{ manifest, plan }`: what `JSON.stringify` shows. */
+  toJSON(): { readonly manifest: V1Pod; readonly plan: ExecutionPlan };
   /** The plan as a numbered list, for humans. */
   describe(): string;
 }

@@ -1,7 +1,11 @@
-import type { CompiledPod, LogLine, RunResult } from "./result.ts";
 import type { PlanStepKind } from "../plan/plan.ts";
+import type { RunEvent } from "./events.ts";
+import type { CompiledPod, LogLine, RunResult } from "./result.ts";
 
-/** A milestone of a run, for progress displays. */
+/**
+ * A milestone of a run as one line of text: what `onProgress` receives. Rendered from the
+ * run's {@link RunEvent}s; prefer `onEvent`, which gives them as data.
+ */
 export interface ProgressEvent {
   /** The plan step in progress. */
   readonly step: PlanStepKind;
@@ -21,15 +25,21 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Where output files land. @default a fresh temporary directory */
   readonly outputDir?: string;
-  /** Called with every log line as it arrives, in order per container. */
+  /**
+   * Called with every event of the run as it happens: pod created, scheduled, images
+   * pulled, containers started and ended, bytes transferred, each log line, completion,
+   * deletion, failure. A callback that throws fails the run once the pod is cleaned up.
+   */
+  readonly onEvent?: (event: RunEvent) => void;
+  /** Called with every log line as it arrives, in order per container (the `log` events). */
   readonly onLog?: (line: LogLine) => void;
-  /** Called at each milestone of the run. */
+  /** Called at each milestone of the run with a line of text (the other events, rendered). */
   readonly onProgress?: (event: ProgressEvent) => void;
 }
 
 /**
- * Executes compiled pods. `podkit` ships a {@link DryRunRunner}; `podkit/kubernetes`
- * ships the `KubernetesRunner`.
+ * Executes compiled pods. `podkit` ships a `DryRunRunner`; `podkit/kubernetes` ships the
+ * `KubernetesRunner`.
  */
 export interface Runner<R = RunResult> {
   /** Runs a compiled pod; rejects with a `PodRunError` when the run fails. */
