@@ -48,6 +48,8 @@ export interface PodEvent {
   readonly message: string;
   /** How often it happened. */
   readonly count: number;
+  /** The container it is about, when the event names one (`spec.containers{name}`). */
+  readonly container?: string;
   /** First occurrence (ISO 8601). */
   readonly firstTimestamp?: string;
   /** Last occurrence (ISO 8601). */

@@ -23,6 +23,7 @@ export function toPodEvent(event: CoreV1Event): PodEvent {
     reason: event.reason ?? "",
     message: event.message ?? "",
     count: event.count ?? event.series?.count ?? 1,
+    ...containerOf(event.involvedObject?.fieldPath),
     ...(first === undefined ? {} : { firstTimestamp: first }),
     ...(last === undefined ? {} : { lastTimestamp: last }),
   };
@@ -134,4 +135,11 @@ export async function followPodEvents(
       await backoff.wait(signal).catch(() => undefined);
     }
   }
+}
+
+/** The container an event is about, from its field path `spec.containers{name}`. */
+function containerOf(fieldPath: string | undefined): { container?: string } {
+  const open = fieldPath?.indexOf("{") ?? -1;
+  if (fieldPath === undefined || open < 0 || !fieldPath.endsWith("}")) return {};
+  return { container: fieldPath.slice(open + 1, -1) };
 }
