@@ -102,21 +102,17 @@ function planText(compiled: CompiledPod): string {
   return `${stringify(compiled.manifest)}${comments}\n`;
 }
 
+/**
+ * The manifest and the plan, nothing else of the compiled pod: the connection (tokens,
+ * passwords, keys) and the input files' contents travel beside the plan and are not printed.
+ */
 function printPlan(compiled: CompiledPod, flags: CommonFlags, io: CliIo): number {
   if (flags.json === true) {
-    io.stdout.write(`${JSON.stringify({ manifest: compiled.manifest, plan: compiled.plan, description: compiled.describe() }, jsonReplacer, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ manifest: compiled.manifest, plan: compiled.plan, description: compiled.describe() }, null, 2)}\n`);
   } else {
     io.stdout.write(planText(compiled));
   }
   return EXIT_CODES.ok;
-}
-
-/** Input file contents (bytes, streams) are not data to print; show what they are. */
-function jsonReplacer(key: string, value: unknown): unknown {
-  if (key === "content" && typeof value === "object" && value !== null && !("path" in value)) {
-    return value instanceof Uint8Array ? `<${value.byteLength} bytes>` : "<stream>";
-  }
-  return value;
 }
 
 async function createRunner(io: CliIo): Promise<Runner> {
@@ -132,7 +128,9 @@ function resultJson(result: RunResult | undefined, error?: PodRunError): string 
         name: error.name,
         reason: error.reason,
         step: error.step,
+        shortMessage: error.shortMessage,
         message: error.message,
+        runId: error.runId,
         podName: error.podName,
         namespace: error.namespace,
         phase: error.phase,
@@ -140,7 +138,7 @@ function resultJson(result: RunResult | undefined, error?: PodRunError): string 
         events: error.events,
         logTail: error.logTail,
       };
-  return `${JSON.stringify({ ok: error === undefined && result?.exitCode === 0, result, error: failure }, null, 2)}\n`;
+  return `${JSON.stringify({ ok: error === undefined && result !== undefined && !result.failed && result.exitCode === 0, result, error: failure }, null, 2)}\n`;
 }
 
 /** Builder methods reject bad values with a TypeError or RangeError: a definition error. */
@@ -181,14 +179,14 @@ async function run(file: string, flags: RunFlags, io: CliIo): Promise<number> {
   const compiled = asUsage(() => builder.compile());
   if (flags.dryRun === true) return printPlan(compiled, flags, io);
 
-  const live = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true, containers: compiled.plan.containers });
+  const containers = [...compiled.plan.pod.initContainers, ...compiled.plan.pod.containers];
+  const live = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true, containers });
   const runner = await createRunner(io);
   try {
     const result = await runner.run(compiled, {
       ...(io.signal === undefined ? {} : { signal: io.signal }),
       ...(flags.outputDir === undefined ? {} : { outputDir: resolve(cwd, flags.outputDir) }),
-      onLog: (line) => live.log(line),
-      onProgress: (event) => live.progress(event),
+      onEvent: (event) => live.event(event),
     });
     live.summary(result);
     if (flags.json === true) io.stdout.write(resultJson(result));

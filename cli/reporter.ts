@@ -1,7 +1,8 @@
 import { styleText } from "node:util";
 import type { PodRunError } from "../lib/run/errors.ts";
-import type { LogLine, RunResult } from "../lib/run/result.ts";
-import type { ProgressEvent } from "../lib/run/runner.ts";
+import type { RunEvent, TransferEvent } from "../lib/run/events.ts";
+import { formatBytes } from "../lib/run/format.ts";
+import type { LogLine, PodEvent, RunResult } from "../lib/run/result.ts";
 
 /** Where the command line writes: `process.stdout`, `process.stderr`, or a test double. */
 export interface OutputStream {
@@ -27,64 +28,73 @@ export function useColour(stream: OutputStream, env: Readonly<Record<string, str
   return stream.isTTY === true;
 }
 
+/** The phase of a run as the command line names it, by the type of the event that shows it. */
+export type Phase =
+  | "creating"
+  | "scheduling"
+  | "pulling"
+  | "starting"
+  | "event"
+  | "uploading"
+  | "ready"
+  | "running"
+  | "collecting"
+  | "deleting"
+  | "failed";
+
 /**
- * The phase a progress event belongs to, as the command line names it: `creating`,
- * `scheduling`, `pulling`, `starting`, `uploading`, `ready`, `running`, `collecting`,
- * `deleting`.
+ * The phase an event belongs to, decided by its `type` (and, for transfers, its
+ * direction; for containers, whether they are init containers).
  *
  * @example
  * ```ts
  * import { phaseOf } from "./reporter.ts";
- * phaseOf({ step: "uploadInputs", message: "Uploaded 1 file (6 B)" }); // "uploading"
+ * phaseOf({ type: "transfer", direction: "upload", bytes: 6, done: true, elapsedMs: 900 }); // "uploading"
  * ```
  */
-export function phaseOf(event: ProgressEvent): string {
-  switch (event.step) {
-    case "create":
+export function phaseOf(event: RunEvent): Phase {
+  switch (event.type) {
+    case "created":
       return "creating";
-    case "waitScheduled":
-      return /pull/i.test(event.message) ? "pulling" : "scheduling";
-    case "waitRunning":
-      return /pull/i.test(event.message) ? "pulling" : "starting";
-    case "uploadInputs":
-      return "uploading";
-    case "waitReady":
+    case "scheduled":
+      return "scheduling";
+    case "pulling":
+    case "pulled":
+      return "pulling";
+    case "waiting":
+      return "starting";
+    case "podEvent":
+      return "event";
+    case "started":
+      return event.kind === "init" ? "starting" : "running";
+    case "ready":
       return "ready";
-    case "followLogs":
-    case "waitCompletion":
+    case "transfer":
+      return event.direction === "upload" ? "uploading" : "collecting";
+    case "log":
+    case "containerTerminated":
       return "running";
-    case "downloadOutputs":
-    case "collectOutputValues":
+    case "completed":
       return "collecting";
-    case "delete":
+    case "deleted":
       return "deleting";
+    case "failed":
+      return "failed";
   }
-}
-
-/**
- * A byte count for people: `512 B`, `1.2 kB`, `3.4 MB`.
- *
- * @example
- * ```ts
- * import { formatBytes } from "./reporter.ts";
- * formatBytes(1536); // "1.5 kB"
- * ```
- */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = "B";
-  for (const next of units) {
-    if (value < 1000) break;
-    value /= 1000;
-    unit = next;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }
 
 const CONTAINER_STYLES: readonly Style[] = ["cyan", "magenta", "yellow", "green", "blue", "red"];
 const PHASE_WIDTH = 10;
+/** Transfer progress is shown at most this often; the end of a transfer always. */
+const TRANSFER_INTERVAL_MS = 1000;
+
+function plural(count: number, one: string): string {
+  return `${count} ${one}${count === 1 ? "" : "s"}`;
+}
+
+function eventKey(event: PodEvent): string {
+  return `${event.reason}\u0000${event.message}`;
+}
 
 /** Options of a {@link Reporter}. */
 export interface ReporterOptions {
@@ -101,14 +111,15 @@ export interface ReporterOptions {
 
 /**
  * What `podkit run` shows while a pod runs: log lines on stdout prefixed by their
- * container, progress and the final summary on stderr, each line of podkit's own starting
- * with `podkit <phase>`. Colour only on a terminal.
+ * container, the run's events and the final summary on stderr, each line of podkit's own
+ * starting with `podkit <phase>`. Colour only on a terminal.
  *
  * @example
  * ```ts
  * import { Reporter } from "./reporter.ts";
  * const reporter = new Reporter({ stdout: process.stdout, stderr: process.stderr, env: process.env, containers: ["main"] });
- * reporter.log({ container: "main", line: "hello", timestamp: "2026-01-01T00:00:00Z" }); // "main | hello"
+ * reporter.event({ type: "scheduled", node: "node-1", elapsedMs: 40 }); // podkit scheduling Scheduled on node "node-1"
+ * reporter.event({ type: "log", container: "main", line: "hello", timestamp: "2026-01-01T00:00:00Z", elapsedMs: 900 }); // main | hello
  * ```
  */
 export class Reporter {
@@ -118,8 +129,11 @@ export class Reporter {
   readonly #errColour: boolean;
   readonly #width: number;
   readonly #styles = new Map<string, Style>();
-  readonly #lastTransfer = new Map<string, number>();
+  readonly #lastTransfer = new Map<TransferEvent["direction"], number>();
+  readonly #shownEvents = new Set<string>();
   readonly #now: () => number;
+  #podName: string | undefined;
+  #failureShown = false;
 
   constructor(options: ReporterOptions) {
     this.#out = options.json === true ? options.stderr : options.stdout;
@@ -153,23 +167,68 @@ export class Reporter {
   }
 
   /**
-   * Writes a progress event as `podkit <phase> <message>`. Transfer events that repeat
-   * with growing byte counts are shown at most once a second, and when complete.
+   * Writes an event of the run: a `log` event as a log line, every other one as
+   * `podkit <phase> <text>`. Transfer progress is shown at most once a second per
+   * direction, and always when the transfer is done.
    */
-  progress(event: ProgressEvent): void {
-    if (event.bytes !== undefined) {
-      const key = `${event.step}\u0000${event.message}`;
-      const now = this.#now();
-      const last = this.#lastTransfer.get(key);
-      const complete = event.totalBytes !== undefined && event.bytes >= event.totalBytes;
-      if (last !== undefined && !complete && now - last < 1000) return;
-      this.#lastTransfer.set(key, now);
+  event(event: RunEvent): void {
+    const phase = phaseOf(event);
+    switch (event.type) {
+      case "log":
+        return this.log(event);
+      case "created":
+        this.#podName = event.podName;
+        return this.#line(phase, event.resumed ? `Reattached to pod "${event.podName}"` : `Created pod "${event.podName}"`);
+      case "scheduled":
+        return this.#line(phase, `Scheduled on node "${event.node}"`);
+      case "pulling":
+      case "pulled":
+        return this.#line(phase, event.message);
+      case "waiting":
+        return this.#line(phase, event.reason === "ContainerCreating" ? "Creating containers" : event.reason === "PodInitializing" ? "Initializing" : `Waiting: ${event.reason}`);
+      case "podEvent":
+        this.#shownEvents.add(eventKey(event.event));
+        return this.#line(phase, `${event.event.reason}: ${event.event.message}`, event.event.type === "Warning" ? "yellow" : "cyan");
+      case "started":
+        return this.#line(phase, `${event.kind === "init" ? "Init container" : "Container"} "${event.container}" started`);
+      case "ready":
+        return this.#line(phase, "The pod is ready");
+      case "transfer":
+        return this.#transfer(event, phase);
+      case "containerTerminated":
+        return this.#line(
+          phase,
+          `${event.kind === "init" ? "Init container" : "Container"} "${event.container}" ended with exit code ${event.exitCode}${event.reason === undefined ? "" : ` (${event.reason})`}`,
+          event.exitCode === 0 ? "cyan" : "red",
+        );
+      case "completed":
+        return this.#line(phase, `Containers finished (${event.phase}, exit code ${event.exitCode}); collecting what they left`);
+      case "deleted":
+        return this.#line(phase, `Deleted pod "${event.podName}"`);
+      case "failed":
+        this.#failureShown = true;
+        return this.#line(phase, this.#headline(event.reason, event.step, this.#podName, event.shortMessage), "red");
     }
-    let bytes = "";
-    if (event.bytes !== undefined && !event.message.includes(formatBytes(event.bytes))) {
-      bytes = event.totalBytes === undefined ? ` (${formatBytes(event.bytes)})` : ` (${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)})`;
+  }
+
+  #transfer(event: TransferEvent, phase: Phase): void {
+    const upload = event.direction === "upload";
+    if (event.done) {
+      this.#lastTransfer.delete(event.direction);
+      const what = event.files === undefined ? "" : `${plural(event.files, "file")} `;
+      this.#line(phase, `${upload ? "Uploaded" : "Collected"} ${what}(${formatBytes(event.bytes)})`);
+      return;
     }
-    this.#line(phaseOf(event), `${event.message}${bytes}`);
+    const now = this.#now();
+    const last = this.#lastTransfer.get(event.direction);
+    if (last !== undefined && now - last < TRANSFER_INTERVAL_MS) return;
+    this.#lastTransfer.set(event.direction, now);
+    const size = event.totalBytes === undefined ? formatBytes(event.bytes) : `${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}`;
+    this.#line(phase, `${upload ? "Uploading input files" : "Collecting output files"} (${size})`);
+  }
+
+  #headline(reason: string, step: string, podName: string | undefined, shortMessage: string): string {
+    return `${reason} at step ${step}${podName === undefined ? "" : ` (pod "${podName}")`}: ${shortMessage}`;
   }
 
   /** Writes a note of podkit's own, e.g. which kubeconfig is used. */
@@ -181,12 +240,14 @@ export class Reporter {
   summary(result: RunResult): void {
     const seconds = (result.timings.durationMs / 1000).toFixed(1);
     const outcome = `pod "${result.podName}" in namespace "${result.namespace}": ${result.phase}, exit code ${result.exitCode} (${seconds} s)${result.resumed ? ", resumed" : ""}${result.deleted ? ", deleted" : ", kept"}`;
-    this.#line("done", outcome, result.exitCode === 0 ? "green" : "red");
+    this.#line("done", outcome, result.failed || result.exitCode !== 0 ? "red" : "green");
     this.#outputs(result);
   }
 
   #outputs(result: RunResult): void {
-    if (result.outputFiles.length > 0) this.#line("outputs", `${result.outputFiles.length} file${result.outputFiles.length === 1 ? "" : "s"} in ${result.outputDir ?? "(no directory)"}`);
+    for (const log of result.incompleteLogs ?? []) this.#line("logs", `the log of "${log.container}" is incomplete: ${log.reason}`, "yellow");
+    if (result.outputsError !== undefined) this.#line("outputs", `no output file collected: ${result.outputsError}`, "red");
+    if (result.outputFiles.length > 0) this.#line("outputs", `${plural(result.outputFiles.length, "file")} in ${result.outputDir ?? "(no directory)"}`);
     for (const file of result.outputFiles) {
       this.#line("output", `${file.name} (${formatBytes(file.size)}, sha256 ${file.sha256.slice(0, 12)}) ${file.path}`);
     }
@@ -194,13 +255,14 @@ export class Reporter {
     for (const [name, value] of Object.entries(result.vars)) this.#line("value", `${name} = ${JSON.stringify(value)}`);
   }
 
-  /** Writes why a run failed, and what it brought back before failing. */
+  /**
+   * Writes why a run failed (unless its `failed` event already did), the pod's warning
+   * events not yet shown, and what the run brought back before failing.
+   */
   failure(error: PodRunError): void {
-    const first = error.message.split("\n")[0] ?? error.message;
-    this.#line("failed", `${error.reason} at step ${error.step}${error.podName === undefined ? "" : ` (pod "${error.podName}")`}: ${first}`, "red");
-    for (const event of error.events.filter((e) => e.type !== "Normal").slice(-5)) {
-      this.#line("event", `${event.reason}: ${event.message}`, "yellow");
-    }
+    if (!this.#failureShown) this.#line("failed", this.#headline(error.reason, error.step, error.podName ?? this.#podName, error.shortMessage), "red");
+    const warnings = error.events.filter((e) => e.type !== "Normal" && !this.#shownEvents.has(eventKey(e)));
+    for (const event of warnings.slice(-5)) this.#line("event", `${event.reason}: ${event.message}`, "yellow");
     if (error.result !== undefined) this.#outputs(error.result);
   }
 

@@ -1,5 +1,5 @@
-// Test doubles for the command line: capturing streams and a scripted runner.
-import type { CompiledPod, LogLine, ProgressEvent, RunOptions, RunResult, Runner } from "../../../lib/mod.ts";
+// Test doubles for the command line: capturing streams and a runner that plays a script of events.
+import type { CompiledPod, LogEvent, RunEvent, RunEventInput, RunOptions, RunResult, Runner } from "../../../lib/mod.ts";
 
 /** Everything written, in order, tagged by stream. */
 export class Terminal {
@@ -21,6 +21,7 @@ export class Terminal {
 
 export function result(overrides: Partial<RunResult> = {}): RunResult {
   return {
+    failed: false,
     podName: "unittest-abcde",
     namespace: "default",
     runId: "run-1",
@@ -28,6 +29,7 @@ export function result(overrides: Partial<RunResult> = {}): RunResult {
     exitCode: 0,
     containers: [{ name: "unittest", kind: "main", exitCode: 0, reason: "Completed", restartCount: 0 }],
     logs: [],
+    logTail: [],
     vars: {},
     outputFiles: [],
     refusedOutputs: [],
@@ -39,13 +41,21 @@ export function result(overrides: Partial<RunResult> = {}): RunResult {
   };
 }
 
-/** A runner that plays a script of progress events and log lines, then returns or throws. */
+/** An event as a runner emits it, stamped with a time from the start of the run. */
+export function event(input: RunEventInput, elapsedMs = 0): RunEvent {
+  return { ...input, elapsedMs } as RunEvent;
+}
+
+/** A `log` event. */
+export const log = (container: string, line: string): LogEvent => ({ type: "log", container, line, timestamp: "2026-01-01T00:00:00.000000000Z", elapsedMs: 0 });
+
+/** A runner that hands a script of events to `onEvent`, then returns or throws. */
 export class ScriptedRunner implements Runner {
   compiled: CompiledPod | undefined;
   options: RunOptions | undefined;
-  readonly script: readonly (ProgressEvent | LogLine)[];
+  readonly script: readonly RunEvent[];
   readonly end: () => RunResult;
-  constructor(script: readonly (ProgressEvent | LogLine)[], end: () => RunResult) {
+  constructor(script: readonly RunEvent[], end: () => RunResult) {
     this.script = script;
     this.end = end;
   }
@@ -54,11 +64,8 @@ export class ScriptedRunner implements Runner {
     this.options = options;
     for (const item of this.script) {
       await Promise.resolve();
-      if ("step" in item) options.onProgress?.(item);
-      else options.onLog?.(item);
+      options.onEvent?.(item);
     }
     return this.end();
   }
 }
-
-export const log = (container: string, line: string): LogLine => ({ container, line, timestamp: "2026-01-01T00:00:00.000000000Z" });

@@ -6,8 +6,8 @@ import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { runCli, type CliIo } from "../../../cli/program.ts";
 import { LOCAL_CLUSTER_KUBECONFIG } from "../../../cli/kubeconfig.ts";
-import { PodRunError, type PodRunFailure } from "../../../lib/mod.ts";
-import { log, result, ScriptedRunner, Terminal } from "./_fake.ts";
+import { findStep, PodRunError, type ExecutionPlan, type PodRunFailure } from "../../../lib/mod.ts";
+import { event, log, result, ScriptedRunner, Terminal } from "./_fake.ts";
 
 const examples = fileURLToPath(new URL("../../../examples/kestra/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "podkit-cli-"));
@@ -38,7 +38,7 @@ describe("podkit plan", () => {
     const out = terminal.text("stdout");
     const manifest = parse(out) as { apiVersion: string; kind: string; spec: { containers: { name: string }[] } };
     expect(manifest).toMatchObject({ apiVersion: "v1", kind: "Pod" });
-    expect(out).toMatch(/^# Run a pod named "[^"]+" in namespace "default":$/m);
+    expect(out).toMatch(/^# Run a pod named "[^"]+" in (namespace "[^"]+"|the connection's namespace \(.+\)):$/m);
     expect(out).toMatch(/^# {2}1\. Create the pod/m);
     expect(terminal.text("stderr")).toBe("");
   });
@@ -64,10 +64,62 @@ describe("podkit plan", () => {
     expect(out.plan.steps.length).toBeGreaterThan(3);
   });
 
+  test("prints no credential of the definition's connection, with --json or without", async () => {
+    const secrets = {
+      oauthToken: "secret-oauth-token-3b9a",
+      password: "secret-password-3b9a",
+      clientKeyData: "secret-client-key-data-3b9a",
+      clientCertData: "secret-client-cert-data-3b9a",
+      caCertData: "secret-ca-cert-data-3b9a",
+      keyStorePassphrase: "secret-keystore-passphrase-3b9a",
+      trustStorePassphrase: "secret-truststore-passphrase-3b9a",
+      clientKeyPassphrase: "secret-client-key-passphrase-3b9a",
+    };
+    const provider = { command: "secret-token-command-3b9a", args: ["--secret-token-argument-3b9a"] };
+    const file = join(dir, "connection-secrets.yaml");
+    writeFileSync(
+      file,
+      [
+        "id: flow",
+        "namespace: company.team",
+        "tasks:",
+        "  - id: pod",
+        "    type: io.kestra.plugin.kubernetes.core.PodCreate",
+        "    connection:",
+        "      masterUrl: https://k8s.example.com:6443",
+        "      username: alice",
+        ...Object.entries(secrets).map(([key, value]) => `      ${key}: ${value}`),
+        "      keyStoreFile: /etc/podkit/client.p12",
+        "      trustStoreFile: /etc/podkit/trust.p12",
+        "      oauthTokenProvider:",
+        `        command: ${provider.command}`,
+        `        args: ["${provider.args[0]}"]`,
+        "    spec:",
+        "      containers:",
+        "        - name: main",
+        "          image: busybox",
+        "",
+      ].join("\n"),
+    );
+    const values = [...Object.values(secrets), provider.command, ...provider.args];
+    for (const argv of [["plan", "--json", file], ["plan", file], ["run", "--dry-run", "--json", file]]) {
+      const { code, terminal } = await cli(argv);
+      expect(code).toBe(0);
+      const out = terminal.text("stdout") + terminal.text("stderr");
+      expect(out).toContain("busybox");
+      for (const value of values) expect(out, `${argv.join(" ")} prints ${value}`).not.toContain(value);
+    }
+    // The connection was read, all of it: it reaches the runner beside the plan.
+    const runner = new ScriptedRunner([], () => result());
+    await cli(["run", file], { createRunner: () => runner });
+    expect(runner.compiled?.connection).toMatchObject({ ...secrets, oauthTokenProvider: provider });
+  });
+
   test("--namespace, --no-delete and --run-id change the plan", async () => {
     const { terminal } = await cli(["plan", "--json", "--namespace", "jobs", "--no-delete", "--run-id", "r1", join(examples, "launch-a-pod.yaml")]);
-    const { plan } = JSON.parse(terminal.text("stdout")) as { plan: { namespace: string; delete: boolean; runId: string } };
-    expect(plan).toMatchObject({ namespace: "jobs", delete: false, runId: "r1" });
+    const { plan } = JSON.parse(terminal.text("stdout")) as { plan: ExecutionPlan };
+    expect(plan.pod).toMatchObject({ namespace: "jobs", runId: "r1" });
+    expect(findStep(plan, "delete")).toEqual({ kind: "delete", enabled: false });
   });
 
   test("a typo fails with the property's path and exit code 64", async () => {
@@ -113,11 +165,25 @@ describe("podkit plan", () => {
   test("--input NAME=@PATH names a file even for an undeclared input; @@ escapes a leading @", async () => {
     const file = join(dir, "bare-task.yaml");
     writeFileSync(file, 'type: io.kestra.plugin.kubernetes.core.PodCreate\nspec:\n  containers:\n    - name: main\n      image: busybox\n      command: ["echo", "{{ inputs.word }}"]\ninputFiles:\n  d.txt: "{{ inputs.data }}"\n');
-    const { code, terminal } = await cli(["plan", "--json", file, "--input", "data=@data.txt", "--input", "word=@@home"]);
+    const argv = [file, "--input", "data=@data.txt", "--input", "word=@@home"];
+    const { code, terminal } = await cli(["plan", "--json", ...argv]);
     expect(code).toBe(0);
-    const { plan, manifest } = JSON.parse(terminal.text("stdout")) as { plan: { inputFiles: unknown[] }; manifest: { spec: { containers: { command: string[] }[] } } };
-    expect(plan.inputFiles).toEqual([{ name: "d.txt", content: { path: dataFile } }]);
+    const { plan, manifest } = JSON.parse(terminal.text("stdout")) as { plan: ExecutionPlan; manifest: { spec: { containers: { command: string[] }[] } } };
+    // The plan names the file; where its content comes from travels beside the plan.
+    expect(findStep(plan, "uploadInputs")?.files).toEqual(["d.txt"]);
     expect(manifest.spec.containers[0]?.command).toEqual(["echo", "@home"]);
+    const runner = new ScriptedRunner([], () => result());
+    await cli(["run", ...argv], { createRunner: () => runner });
+    expect(runner.compiled?.inputs).toEqual([{ name: "d.txt", content: { path: dataFile } }]);
+  });
+
+  test("--json prints no input file content", async () => {
+    const file = join(dir, "inline-input.yaml");
+    writeFileSync(file, 'type: io.kestra.plugin.kubernetes.core.PodCreate\nspec:\n  containers:\n    - name: main\n      image: busybox\ninputFiles:\n  secret.txt: "the-inline-content-of-an-input"\n');
+    const { code, terminal } = await cli(["plan", "--json", file]);
+    expect(code).toBe(0);
+    expect(terminal.text("stdout")).toContain('"secret.txt"');
+    expect(terminal.text("stdout")).not.toContain("the-inline-content-of-an-input");
   });
 
   test("--help and --version exit 0", async () => {
@@ -130,16 +196,18 @@ describe("podkit plan", () => {
 
 describe("podkit run", () => {
   const script = [
-    { step: "create", message: 'Created pod "unittest-abcde"' },
-    { step: "waitScheduled", message: "Scheduled on node-1" },
-    { step: "waitRunning", message: 'Pulling image "debian:stable-slim"' },
-    { step: "uploadInputs", message: "Uploaded 1 file (6 B)", bytes: 6, totalBytes: 6 },
-    { step: "followLogs", message: "Container unittest running" },
+    event({ type: "created", podName: "unittest-abcde", namespace: "default", runId: "run-1", resumed: false }),
+    event({ type: "scheduled", node: "node-1" }),
+    event({ type: "pulling", container: "unittest", image: "debian:stable-slim", message: 'Pulling image "debian:stable-slim"' }),
+    event({ type: "transfer", direction: "upload", bytes: 6, totalBytes: 6, files: 1, done: true }),
+    event({ type: "started", container: "unittest", kind: "main" }),
     log("unittest", "1"),
     log("unittest", "2"),
-    { step: "downloadOutputs", message: "Downloaded 1 file (6 B)" },
-    { step: "delete", message: "Deleted the pod" },
-  ] as const;
+    event({ type: "containerTerminated", container: "unittest", kind: "main", exitCode: 0, reason: "Completed" }),
+    event({ type: "completed", phase: "Succeeded", exitCode: 0 }),
+    event({ type: "transfer", direction: "download", bytes: 6, files: 1, done: true }),
+    event({ type: "deleted", podName: "unittest-abcde" }),
+  ];
 
   test("shows progress on stderr and logs on stdout, in order, then the outputs", async () => {
     const runner = new ScriptedRunner(script, () =>
@@ -153,14 +221,16 @@ describe("podkit run", () => {
     expect(code).toBe(0);
     expect(terminal.lines()).toEqual([
       'podkit creating   Created pod "unittest-abcde"',
-      "podkit scheduling Scheduled on node-1",
+      'podkit scheduling Scheduled on node "node-1"',
       'podkit pulling    Pulling image "debian:stable-slim"',
       "podkit uploading  Uploaded 1 file (6 B)",
-      "podkit running    Container unittest running",
+      'podkit running    Container "unittest" started',
       "unittest | 1",
       "unittest | 2",
-      "podkit collecting Downloaded 1 file (6 B)",
-      "podkit deleting   Deleted the pod",
+      'podkit running    Container "unittest" ended with exit code 0 (Completed)',
+      "podkit collecting Containers finished (Succeeded, exit code 0); collecting what they left",
+      "podkit collecting Collected 1 file (6 B)",
+      'podkit deleting   Deleted pod "unittest-abcde"',
       'podkit done       pod "unittest-abcde" in namespace "default": Succeeded, exit code 0 (4.2 s), deleted',
       "podkit outputs    1 file in /tmp/out",
       "podkit output     out.txt (6 B, sha256 5891b5b522d5) /tmp/out/out.txt",
@@ -175,7 +245,7 @@ describe("podkit run", () => {
     await cli(["run", "-o", "out", "--context", "dev", "--kubeconfig", "kc.yaml", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner, signal: controller.signal });
     expect(runner.options?.outputDir).toBe(join(dir, "out"));
     expect(runner.options?.signal).toBe(controller.signal);
-    expect(runner.compiled?.plan.connection).toEqual({ kubeconfigPath: join(dir, "kc.yaml"), context: "dev" });
+    expect(runner.compiled?.connection).toEqual({ kubeconfigPath: join(dir, "kc.yaml"), context: "dev" });
   });
 
   test("without KUBECONFIG or ~/.kube/config, uses the local cluster and says so", async () => {
@@ -185,14 +255,14 @@ describe("podkit run", () => {
       createRunner: () => runner,
       exists: (path) => path === LOCAL_CLUSTER_KUBECONFIG,
     });
-    expect(runner.compiled?.plan.connection).toEqual({ kubeconfigPath: LOCAL_CLUSTER_KUBECONFIG });
+    expect(runner.compiled?.connection).toEqual({ kubeconfigPath: LOCAL_CLUSTER_KUBECONFIG });
     expect(terminal.text("stderr")).toContain(`using the project's local cluster (${LOCAL_CLUSTER_KUBECONFIG})`);
   });
 
   test("with KUBECONFIG set, leaves discovery to the runner", async () => {
     const runner = new ScriptedRunner([], () => result());
     await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner, exists: () => true });
-    expect(runner.compiled?.plan.connection).toBeUndefined();
+    expect(runner.compiled?.connection).toBeUndefined();
   });
 
   test.each([
@@ -211,6 +281,7 @@ describe("podkit run", () => {
       throw new PodRunError(`The pod failed: ${reason}`, {
         reason,
         step: "waitCompletion",
+        runId: "run-1",
         namespace: "default",
         podName: "unittest-abcde",
         ...(exitCode === undefined ? {} : { exitCode }),
@@ -223,11 +294,43 @@ describe("podkit run", () => {
     expect(terminal.text("stderr")).toContain("podkit event      BackOff: Back-off pulling image");
   });
 
+  test("a failed event is shown in its place, once, and the deletion after it", async () => {
+    const runner = new ScriptedRunner(
+      [
+        event({ type: "created", podName: "unittest-abcde", namespace: "default", runId: "run-1", resumed: false }),
+        log("unittest", "about to fail"),
+        event({ type: "containerTerminated", container: "unittest", kind: "main", exitCode: 3, reason: "Error" }),
+        event({ type: "failed", reason: "ContainerFailed", step: "waitCompletion", shortMessage: 'Container "unittest" exited with code 3' }),
+        event({ type: "deleted", podName: "unittest-abcde" }),
+      ],
+      () => {
+        throw new PodRunError('Container "unittest" exited with code 3', { reason: "ContainerFailed", step: "waitCompletion", runId: "run-1", namespace: "default", podName: "unittest-abcde", exitCode: 3 });
+      },
+    );
+    const { code, terminal } = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner });
+    expect(code).toBe(3);
+    expect(terminal.lines()).toEqual([
+      'podkit creating   Created pod "unittest-abcde"',
+      "unittest | about to fail",
+      'podkit running    Container "unittest" ended with exit code 3 (Error)',
+      'podkit failed     ContainerFailed at step waitCompletion (pod "unittest-abcde"): Container "unittest" exited with code 3',
+      'podkit deleting   Deleted pod "unittest-abcde"',
+    ]);
+  });
+
+  test("log prefixes are aligned on the longest container name of the plan, init containers included", async () => {
+    const file = join(dir, "two-containers.yaml");
+    writeFileSync(file, "initContainers:\n  - name: prepare-data\n    image: busybox\ncontainers:\n  - name: a\n    image: busybox\n  - name: bb\n    image: busybox\n");
+    const runner = new ScriptedRunner([log("a", "x"), log("bb", "y")], () => result());
+    const { terminal } = await cli(["run", file], { createRunner: () => runner });
+    expect(terminal.text("stdout")).toBe("a            | x\nbb           | y\n");
+  });
+
   test("an abort by SIGTERM exits 143", async () => {
     const controller = new AbortController();
     controller.abort(Object.assign(new Error("Interrupted by SIGTERM"), { name: "AbortError", signal: "SIGTERM" }));
     const runner = new ScriptedRunner([], () => {
-      throw new PodRunError("Aborted", { reason: "Aborted", step: "waitCompletion", namespace: "default" });
+      throw new PodRunError("Aborted", { reason: "Aborted", step: "waitCompletion", runId: "run-1", namespace: "default" });
     });
     const { code } = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner, signal: controller.signal });
     expect(code).toBe(143);
@@ -258,11 +361,11 @@ describe("podkit run", () => {
 
   test("--json on failure carries the error", async () => {
     const runner = new ScriptedRunner([], () => {
-      throw new PodRunError("Exited 3", { reason: "ContainerFailed", step: "waitCompletion", namespace: "default", exitCode: 3, result: result({ exitCode: 3 }) });
+      throw new PodRunError("Exited 3", { reason: "ContainerFailed", step: "waitCompletion", runId: "run-1", namespace: "default", exitCode: 3, result: result({ failed: true, exitCode: 3 }) });
     });
     const { code, terminal } = await cli(["run", "--json", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner });
     expect(code).toBe(3);
-    expect(JSON.parse(terminal.text("stdout"))).toMatchObject({ ok: false, result: { exitCode: 3 }, error: { reason: "ContainerFailed", exitCode: 3 } });
+    expect(JSON.parse(terminal.text("stdout"))).toMatchObject({ ok: false, result: { exitCode: 3 }, error: { reason: "ContainerFailed", step: "waitCompletion", shortMessage: "Exited 3", exitCode: 3 } });
   });
 
   test("colours the container prefix on a terminal, not otherwise", async () => {
