@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pod } from "../../lib/mod.ts";
 import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
+import type { RunEvent } from "../../lib/run/events.ts";
 import type { RunResult } from "../../lib/run/result.ts";
 import type { Observation, Task } from "../case.ts";
 import { now } from "../clock.ts";
@@ -18,33 +19,36 @@ function steps(r: RunResult): Record<string, number> {
   return out;
 }
 
-/** A progress event and when it arrived. */
-interface Mark {
+/** An event of the run and when it arrived. */
+export interface Mark {
   readonly at: number;
-  readonly step: string;
-  readonly message: string;
+  readonly event: RunEvent;
 }
 
 /**
- * Splits the transfer steps by their progress events: for the upload, waiting for the
- * init container (`upload.wait`), sending the archive (`upload.transfer`), checking it in
- * the container and releasing the pod (`upload.verify`); for the download, the transfer.
+ * Splits the transfer steps by the run's events: for the upload, waiting for the init
+ * container (`upload.wait`: from the pod's last `created` or `scheduled` event to the
+ * first upload `transfer` event, sent as the archive starts), sending the archive
+ * (`upload.transfer`: to the last upload event before the end), checking it in the
+ * container and releasing the pod (`upload.verify`: to the upload's `done` event); for
+ * the download, from `completed` (the containers ended, the download starts) to the
+ * download's `done` event (`download.transfer`).
  */
 export function transferPhases(marks: readonly Mark[]): Record<string, number> {
   const out: Record<string, number> = {};
-  const first = (step: string, prefix: string): Mark | undefined =>
-    marks.find((m) => m.step === step && m.message.startsWith(prefix));
-  const last = (step: string, prefix: string): Mark | undefined =>
-    marks.findLast((m) => m.step === step && m.message.startsWith(prefix));
-  const scheduled = marks.findLast((m) => m.step === "waitScheduled" || m.step === "create");
-  const upStart = first("uploadInputs", "Uploading ");
-  const upSent = last("uploadInputs", "Uploading input files");
-  const upDone = first("uploadInputs", "Uploaded ");
+  const transfers = (direction: "upload" | "download"): Mark[] =>
+    marks.filter((m) => m.event.type === "transfer" && m.event.direction === direction);
+  const done = (m: Mark): boolean => m.event.type === "transfer" && m.event.done;
+  const uploads = transfers("upload");
+  const upStart = uploads[0];
+  const upSent = uploads.findLast((m) => !done(m));
+  const upDone = uploads.find(done);
+  const scheduled = upStart === undefined ? undefined : marks.findLast((m) => m.at <= upStart.at && (m.event.type === "scheduled" || m.event.type === "created"));
   if (scheduled !== undefined && upStart !== undefined) out["upload.wait"] = upStart.at - scheduled.at;
   if (upStart !== undefined && upSent !== undefined) out["upload.transfer"] = upSent.at - upStart.at;
   if (upSent !== undefined && upDone !== undefined) out["upload.verify"] = upDone.at - upSent.at;
-  const downStart = first("downloadOutputs", "Collecting output files into");
-  const downDone = first("downloadOutputs", "Collected ");
+  const downStart = marks.find((m) => m.event.type === "completed");
+  const downDone = transfers("download").find(done);
   if (downStart !== undefined && downDone !== undefined) out["download.transfer"] = downDone.at - downStart.at;
   return out;
 }
@@ -121,7 +125,12 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
       const r = await runner.run(
         base.inputFile(FILES.input, { path: input.path }).outputFiles(FILES.output, FILES.inputSha).compile(),
-        { outputDir: task.scratchDir, onProgress: (e) => marks.push({ at: now(), step: e.step, message: e.message }) },
+        {
+          outputDir: task.scratchDir,
+          onEvent: (event) => {
+            if (event.type !== "log") marks.push({ at: now(), event });
+          },
+        },
       );
       const resultAt = now();
       const s = { ...steps(r), ...transferPhases(marks) };
