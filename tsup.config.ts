@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     mod: "lib/mod.ts",
     kubernetes: "lib/kubernetes/mod.ts",
+    kestra: "lib/kestra/mod.ts",
     cli: "cli/main.ts",
   },
   format: ["esm"],

@@ -1,7 +1,8 @@
 /**
  * Describe a pod with an immutable builder, compile it into a validated manifest and an
  * execution plan, and run it through a runner: `podkit/kubernetes` for a cluster,
- * {@link DryRunRunner} to see what would happen.
+ * {@link DryRunRunner} to see what would happen. Kestra tasks and podkit's YAML form of a
+ * pod are read by `podkit/kestra`.
  *
  * @example
  * ```ts
@@ -10,7 +11,7 @@
  * console.log(compiled.describe());
  * ```
  *
- * @module
+ * @module podkit
  */
 export { pod, PodBuilder, type FileSidecarOptions, type PodSpecInput } from "../builders/pod.ts";
 export { compile, MANAGED_BY } from "./compile/compile.ts";
@@ -101,4 +102,3 @@ export {
   type PodRunFailure,
   type PodRunErrorDetails,
 } from "./run/errors.ts";
-export * from "./kestra/mod.ts";

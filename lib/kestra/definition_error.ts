@@ -8,7 +8,7 @@ import type { ValidationIssue } from "../run/errors.ts";
  *
  * @example
  * ```ts
- * import { fromSpec, PodDefinitionError } from "podkit";
+ * import { fromSpec, PodDefinitionError } from "podkit/kestra";
  * try {
  *   fromSpec({ containers: [{ name: "main", image: "busybox" }], waitUntilRuning: "PT1M" });
  * } catch (error) {

@@ -14,7 +14,7 @@ import { kestraToSpec, type FromKestraOptions } from "./kestra_task.ts";
  *   `tasks[0].waitUntilRuning: unknown property; did you mean "waitUntilRunning"?`
  * @example
  * ```ts
- * import { fromKestra } from "podkit";
+ * import { fromKestra } from "podkit/kestra";
  * const flow = `
  * id: hello
  * namespace: company.team

@@ -11,7 +11,7 @@ import { readPodDocument, type PodDocument, type PodDocumentFile } from "./pod_d
  *
  * @example
  * ```ts
- * import type { FromSpecOptions } from "podkit";
+ * import type { FromSpecOptions } from "podkit/kestra";
  * const options: FromSpecOptions = { inputs: { greeting: "hi" }, documentDir: "./jobs" };
  * ```
  */
@@ -69,7 +69,7 @@ export function documentToBuilder(document: PodDocument): PodBuilder {
  * @throws {PodDefinitionError} listing every unknown key, wrong type and missing input
  * @example
  * ```ts
- * import { fromSpec } from "podkit";
+ * import { fromSpec } from "podkit/kestra";
  * const builder = fromSpec({
  *   name: "hello",
  *   containers: [{ name: "main", image: "busybox", command: ["echo", "{{inputs.greeting}}"] }],

@@ -9,7 +9,7 @@ import { at, checkKeys, describe, expectList, expectRecord, expectString, type I
  *
  * @example
  * ```ts
- * import type { InputValue } from "podkit";
+ * import type { InputValue } from "podkit/kestra";
  * const inputs: Record<string, InputValue> = { file: { path: "./data.txt" }, retries: 3, name: "nightly" };
  * ```
  */

@@ -29,7 +29,7 @@ import { renderString, renderTree, type TemplateScope } from "./template.ts";
  *
  * @example
  * ```ts
- * import { KESTRA_POD_CREATE_TYPES } from "podkit";
+ * import { KESTRA_POD_CREATE_TYPES } from "podkit/kestra";
  * KESTRA_POD_CREATE_TYPES.includes("io.kestra.plugin.kubernetes.core.PodCreate"); // true
  * ```
  */
@@ -41,7 +41,7 @@ export const KESTRA_POD_CREATE_TYPES = ["io.kestra.plugin.kubernetes.core.PodCre
  *
  * @example
  * ```ts
- * import { fromKestra, KESTRA_WORKING_DIR } from "podkit";
+ * import { fromKestra, KESTRA_WORKING_DIR } from "podkit/kestra";
  * const builder = fromKestra({ type: "io.kestra.plugin.kubernetes.core.PodCreate", spec: { containers: [{ name: "main", image: "busybox" }] } });
  * builder.description.workingDir === KESTRA_WORKING_DIR; // true
  * ```
@@ -115,7 +115,7 @@ const UNSUPPORTED_METADATA_KEYS: Record<string, string> = Object.fromEntries(
  *
  * @example
  * ```ts
- * import type { FromKestraOptions } from "podkit";
+ * import type { FromKestraOptions } from "podkit/kestra";
  * const options: FromKestraOptions = { inputs: { file: "./data.txt" }, taskId: "pod_create" };
  * ```
  */
@@ -313,7 +313,7 @@ function sourceName(root: unknown): string {
  * @throws {PodDefinitionError} listing every unknown or unsupported property, with its path
  * @example
  * ```ts
- * import { kestraToSpec } from "podkit";
+ * import { kestraToSpec } from "podkit/kestra";
  * const document = kestraToSpec(`
  * id: pod_create
  * type: io.kestra.plugin.kubernetes.core.PodCreate

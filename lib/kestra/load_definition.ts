@@ -10,7 +10,7 @@ import { kestraToSpec, type FromKestraOptions } from "./kestra_task.ts";
  *
  * @example
  * ```ts
- * import type { DefinitionFormat } from "podkit";
+ * import type { DefinitionFormat } from "podkit/kestra";
  * const format: DefinitionFormat = "kestra";
  * ```
  */
@@ -21,7 +21,7 @@ export type DefinitionFormat = "kestra" | "podkit";
  *
  * @example
  * ```ts
- * import { loadDefinition, type LoadedDefinition } from "podkit";
+ * import { loadDefinition, type LoadedDefinition } from "podkit/kestra";
  * const loaded: LoadedDefinition = loadDefinition({ containers: [{ name: "main", image: "busybox" }] });
  * loaded.builder.compile();
  * ```
@@ -42,7 +42,7 @@ export interface LoadedDefinition {
  * @throws {PodDefinitionError} listing every problem with its path
  * @example
  * ```ts
- * import { loadDefinition } from "podkit";
+ * import { loadDefinition } from "podkit/kestra";
  * const { format, builder } = loadDefinition('{"containers": [{"name": "main", "image": "busybox"}]}');
  * format; // "podkit"
  * ```

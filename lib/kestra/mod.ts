@@ -1,8 +1,25 @@
 /**
  * Definitions as data: Kestra PodCreate tasks and flows ({@link fromKestra}) and podkit's
- * own YAML/JSON form of a pod ({@link fromSpec}), each turned into a {@link PodBuilder}.
+ * own YAML/JSON form of a pod ({@link fromSpec}), each turned into a `PodBuilder` of
+ * `podkit`.
  *
- * @module
+ * @example
+ * ```ts
+ * import { DryRunRunner } from "podkit";
+ * import { fromKestra } from "podkit/kestra";
+ * const builder = fromKestra(`
+ * type: io.kestra.plugin.kubernetes.core.PodCreate
+ * spec:
+ *   containers:
+ *     - name: main
+ *       image: busybox
+ *       command: ["echo", "hi"]
+ * `);
+ * const { manifest } = await builder.run(new DryRunRunner());
+ * manifest.spec?.containers[0]?.image; // "busybox"
+ * ```
+ *
+ * @module podkit/kestra
  */
 export { PodDefinitionError } from "./definition_error.ts";
 export { fromKestra } from "./from_kestra.ts";

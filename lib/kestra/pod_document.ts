@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { V1Container, V1ObjectMeta, V1PodSpec, V1Volume } from "@kubernetes/client-node";
-import type { FileSidecarOptions } from "../../builders/pod.ts";
+import type { FileSidecarOptions, PodBuilder } from "../../builders/pod.ts";
 import { DESCRIPTION_DEFAULTS, type ConnectionOptions } from "../compile/description.ts";
 import { parseDuration, type DurationInput } from "../compile/duration.ts";
 import {
@@ -25,7 +25,7 @@ import { renderString, renderTree, wholeFileInput, type TemplateScope } from "./
  *
  * @example
  * ```ts
- * import type { PodDocumentFile } from "podkit";
+ * import type { PodDocumentFile } from "podkit/kestra";
  * const files: Record<string, PodDocumentFile> = { "a.txt": "text", "b.csv": { path: "b.csv" }, "c.bin": { base64: "AAEC" } };
  * ```
  */
@@ -45,7 +45,7 @@ export type PodDocumentFile =
  *
  * @example
  * ```ts
- * import type { PodDocumentInput } from "podkit";
+ * import type { PodDocumentInput } from "podkit/kestra";
  * const input: PodDocumentInput = { id: "file", type: "FILE" };
  * ```
  */
@@ -84,7 +84,7 @@ export interface PodDocumentInput {
  *
  * @example
  * ```ts
- * import type { PodDocument } from "podkit";
+ * import type { PodDocument } from "podkit/kestra";
  * const document: PodDocument = {
  *   name: "copy",
  *   inputs: [{ id: "file", type: "FILE" }],

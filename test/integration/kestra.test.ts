@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { fromKestra } from "../../lib/mod.ts";
+import { fromKestra } from "../../lib/kestra/mod.ts";
 import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
 import { kubeconfigPath } from "./_cluster.ts";
 

@@ -4,14 +4,16 @@ import ts from "typescript";
 import { afterAll, expect, test } from "vitest";
 
 // Every `@example` in the JSDoc of the library and the command line must type-check
-// against the real API: each is written to its own module — `from "podkit"` and
-// `from "podkit/kubernetes"` pointing at the entry points, relative imports at the
-// example's own directory — and all are compiled at once with the project's options.
+// against the real API: each is written to its own module — `from "podkit"`,
+// `from "podkit/kubernetes"` and `from "podkit/kestra"` pointing at the entry points,
+// relative imports at the example's own directory — and all are compiled at once with the
+// project's options.
 
 const root = resolve(import.meta.dirname, "../..");
 const ENTRY_POINTS: Readonly<Record<string, string>> = {
   podkit: join(root, "lib/mod.ts"),
   "podkit/kubernetes": join(root, "lib/kubernetes/mod.ts"),
+  "podkit/kestra": join(root, "lib/kestra/mod.ts"),
 };
 
 interface Example {
@@ -36,7 +38,7 @@ function examplesOf(file: string): Example[] {
       .split("\n")
       .map((l) => l.replace(/^\s*\* ?/, ""))
       .join("\n")
-      .replace(/from "(podkit(?:\/kubernetes)?)"/g, (_, entry: string) => `from ${JSON.stringify(ENTRY_POINTS[entry])}`)
+      .replace(/from "(podkit(?:\/kubernetes|\/kestra)?)"/g, (_, entry: string) => `from ${JSON.stringify(ENTRY_POINTS[entry])}`)
       .replace(/from "(\.\.?\/[^"]+)"/g, (_, path: string) => `from ${JSON.stringify(join(dirname(file), path))}`),
   }));
 }
@@ -64,7 +66,7 @@ test.each([
   expect(examplesByArea[area]?.length).toBeGreaterThan(atLeast);
 });
 
-test("every JSDoc @example of podkit, podkit/kubernetes and the command line type-checks", () => {
+test("every JSDoc @example of podkit, podkit/kubernetes, podkit/kestra and the command line type-checks", () => {
   const files = examples.map((example, i) => {
     const path = join(out, `example_${i}.mts`);
     writeFileSync(path, `${example.code}\nexport {};\n`);

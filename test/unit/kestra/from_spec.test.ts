@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { fromSpec, loadDefinition, PodDefinitionError, type PodDocument } from "../../../lib/mod.ts";
+import { fromSpec, loadDefinition, PodDefinitionError, type PodDocument } from "../../../lib/kestra/mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "podkit-spec-"));
 const dataFile = join(dir, "data.txt");
