@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { fromKestra, kestraToSpec, PodDefinitionError, type FromKestraOptions } from "../../../lib/mod.ts";
+import { fromKestra, kestraToSpec, PodDefinitionError, type FromKestraOptions } from "../../../lib/kestra/mod.ts";
 
 const EXAMPLES = new URL("../../../examples/kestra/", import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, EXAMPLES), "utf8");
