@@ -1,5 +1,6 @@
 import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { openStream } from "./http.ts";
+import { makeApiClient } from "./transport/api_client.ts";
 import { LineSplitter } from "./logs/line_splitter.ts";
 import type { LogSource, LogStreamRequest } from "./logs/follow.ts";
 import type { PodWatchSource, RawWatchEvent } from "./watch/watch.ts";
@@ -15,12 +16,14 @@ export interface PodEventList {
 /**
  * The calls the runner makes to the API server, in one place: typed REST calls through
  * client-node's `CoreV1Api`, and the two long-lived streams (pod watch, container logs)
- * over plain Node HTTP so they have backpressure, no 30 s cap, and a clear end.
+ * read with backpressure, no 30 s cap, and a clear end. All of them go through podkit's
+ * transport, which honours the kubeconfig's CA and credentials alike under Node, Deno
+ * and Bun.
  *
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { KubernetesClient } from "podkit/kubernetes";
+ * import { KubernetesClient } from "./client.ts";
  * const kc = new KubeConfig();
  * kc.loadFromDefault();
  * const client = new KubernetesClient(kc);
@@ -31,12 +34,12 @@ export interface PodEventList {
 export class KubernetesClient {
   /** The client configuration every request uses. */
   readonly kubeConfig: KubeConfig;
-  /** client-node's typed core/v1 API. */
+  /** client-node's typed core/v1 API, sending its requests through podkit's transport. */
   readonly core: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.core = makeApiClient(kubeConfig, CoreV1Api);
   }
 
   /** Creates a pod and returns it as the server stored it. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import * as http from "node:http";
-import * as https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { transportFor } from "./transport/transport.ts";
 
 /**
  * The API server answered a streaming request with an error status. `message` is the
@@ -9,7 +9,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
  *
  * @example
  * ```ts
- * import { KubernetesHttpError } from "podkit/kubernetes";
+ * import { KubernetesHttpError } from "./http.ts";
  * const error = new KubernetesHttpError(404, "NotFound", 'pods "x" not found');
  * error.status; // 404
  * ```
@@ -41,7 +41,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 
 /**
  * Opens a streaming GET on the API server with the kubeconfig's TLS and credentials (fresh
- * for every request, so tokens from exec plugins are renewed) and returns the response once
+ * for every request, so tokens from exec plugins are renewed), through the transport that
+ * works alike under Node, Deno and Bun, and returns the response once
  * its status is 2xx. The response is a Node stream: reading it pulls bytes from the socket
  * (backpressure), it ends when the server ends it and errors when the connection breaks,
  * so a caller always knows which of the two happened.
@@ -50,7 +51,7 @@ const MAX_ERROR_BODY = 64 * 1024;
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { openStream } from "podkit/kubernetes";
+ * import { openStream } from "./http.ts";
  * const kc = new KubeConfig();
  * kc.loadFromDefault();
  * const response = await openStream(kc, "/api/v1/namespaces/default/pods/demo/log", { container: "main" }, {
@@ -65,47 +66,17 @@ export async function openStream(
   query: Readonly<Record<string, string | undefined>>,
   options: OpenStreamOptions,
 ): Promise<IncomingMessage> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
-  const url = new URL(`${cluster.server.replace(/\/+$/, "")}${path}`);
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) url.searchParams.set(key, value);
-  }
-  const requestOptions: https.RequestOptions = {};
-  await kubeConfig.applyToHTTPSOptions(requestOptions);
-  options.signal.throwIfAborted();
-  const request = url.protocol === "http:" ? http.request : https.request;
-
-  return new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        ...requestOptions,
-        method: "GET",
-        headers: { ...requestOptions.headers, Accept: "application/json, */*" },
-        signal: options.signal,
-      },
-      (response) => {
-        const status = response.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          if (options.idleTimeoutMs !== undefined) {
-            response.socket.setTimeout(options.idleTimeoutMs, () => {
-              response.destroy(new Error(`No data from the API server for ${options.idleTimeoutMs} ms`));
-            });
-          }
-          resolve(response);
-          return;
-        }
-        readErrorBody(response).then(
-          (body) => reject(toHttpError(status, body, url)),
-          (error: unknown) => reject(error),
-        );
-      },
-    );
-    req.on("socket", (socket) => socket.setKeepAlive(true, 30_000));
-    req.on("error", reject);
-    req.end();
+  const response = await transportFor(kubeConfig).request({
+    method: "GET",
+    path,
+    query,
+    headers: { Accept: "application/json, */*" },
+    signal: options.signal,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
   });
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status < 300) return response;
+  throw toHttpError(status, await readErrorBody(response), path);
 }
 
 async function readErrorBody(response: IncomingMessage): Promise<string> {
@@ -118,7 +89,7 @@ async function readErrorBody(response: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY);
 }
 
-function toHttpError(status: number, body: string, url: URL): KubernetesHttpError {
+function toHttpError(status: number, body: string, path: string): KubernetesHttpError {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; reason?: unknown; code?: unknown };
     if (typeof parsed.message === "string") {
@@ -128,5 +99,5 @@ function toHttpError(status: number, body: string, url: URL): KubernetesHttpErro
     // Not a Status object: fall through to the raw text.
   }
   const text = body.trim() || http.STATUS_CODES[status] || "no explanation";
-  return new KubernetesHttpError(status, undefined, `GET ${url.pathname} failed with HTTP ${status}: ${text}`);
+  return new KubernetesHttpError(status, undefined, `GET ${path} failed with HTTP ${status}: ${text}`);
 }

@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
-import { PassThrough, type Readable, type Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
+import { transportFor, type ChannelSocket } from "../transport/transport.ts";
 import { exitCodeOfStatus } from "./_status.ts";
 
 /** The container a command runs in. */
@@ -77,7 +77,7 @@ export interface ExecResult {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { execInPod, ExecConnectionError } from "podkit/kubernetes";
+ * import { execInPod, ExecConnectionError } from "./exec.ts";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();
@@ -116,20 +116,6 @@ const FRAME_BYTES = 64 * 1024 - 1;
 /** Pause reading stdin while this much is queued on the socket. */
 const SEND_HIGH_WATER = 1024 * 1024;
 
-/** What podkit uses of the `ws` WebSocket the client library returns. */
-interface Socket {
-  readonly protocol: string;
-  readonly readyState: number;
-  readonly bufferedAmount: number;
-  send(data: Buffer, callback: (error?: Error) => void): void;
-  pause(): void;
-  resume(): void;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  on(event: "close", listener: (code: number, reason: Buffer) => void): void;
-  on(event: "error", listener: (error: Error) => void): void;
-}
-
 /**
  * Runs a command in a container over the `v5.channel.k8s.io` WebSocket protocol
  * (Kubernetes ≥ 1.29), which can close standard input without closing the connection: a
@@ -147,7 +133,7 @@ interface Socket {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { execInPod } from "podkit/kubernetes";
+ * import { execInPod } from "./exec.ts";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();
@@ -183,7 +169,7 @@ export async function execInPod(
   let stderrBytes = 0;
   let status: unknown;
   let statusSeen = false;
-  let socket: Socket | undefined;
+  let socket: ChannelSocket | undefined;
   let stdoutPaused = false;
   let onStatus: () => void = () => undefined;
   // Moments of progress, for the idle watchdog.
@@ -192,15 +178,7 @@ export async function execInPod(
     lastActivity = performance.now();
   };
 
-  // The handler's own stream table is only used for server-side close frames; give it
-  // throwaway streams so they can never end this process's stdio.
-  const handler = new WebSocketHandler(target.kubeConfig, undefined, {
-    stdin: new PassThrough(),
-    stdout: new PassThrough(),
-    stderr: new PassThrough(),
-  });
-
-  const onFrame = (channel: number, data: Buffer): boolean => {
+  const onFrame = (channel: number, data: Buffer): void => {
     active();
     if (channel === STDOUT) {
       if (stdout !== undefined && data.length > 0 && !stdout.write(data) && !stdoutPaused && socket !== undefined) {
@@ -227,8 +205,6 @@ export async function execInPod(
       }
       onStatus();
     }
-    // Keep the connection open: the server closes it after the status.
-    return true;
   };
 
   // The command starts only once the upgrade succeeds, so a failed connection attempt
@@ -236,7 +212,7 @@ export async function execInPod(
   const attempts = Math.max(1, (options.connectRetries ?? 4) + 1);
   for (let attempt = 1; ; attempt++) {
     try {
-      socket = await connectOnce(handler, path, onFrame, signal);
+      socket = await connectOnce(target.kubeConfig, path, onFrame, signal);
       break;
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
@@ -339,7 +315,7 @@ export async function execInPod(
 }
 
 /** Streams `stdin` as channel-0 frames, waiting while the socket's buffer is full. */
-async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>, active: () => void): Promise<void> {
+async function sendStdin(ws: ChannelSocket, stdin: NonNullable<ExecOptions["stdin"]>, active: () => void): Promise<void> {
   const send = (frame: Buffer): Promise<void> =>
     new Promise((resolve, reject) =>
       ws.send(frame, (error) => {
@@ -371,9 +347,9 @@ async function sendStdin(ws: Socket, stdin: NonNullable<ExecOptions["stdin"]>, a
 }
 
 /** Opens the WebSocket, or rejects with the signal's reason when aborted first. */
-async function connectOnce(handler: WebSocketHandler, path: string, onFrame: (channel: number, data: Buffer) => boolean, signal: AbortSignal | undefined): Promise<Socket> {
-  const connecting = handler.connect(path, null, onFrame) as Promise<unknown>;
-  if (signal === undefined) return (await connecting) as Socket;
+async function connectOnce(kubeConfig: KubeConfig, path: string, onFrame: (channel: number, data: Buffer) => void, signal: AbortSignal | undefined): Promise<ChannelSocket> {
+  const connecting = transportFor(kubeConfig).openChannels(path, onFrame) as Promise<unknown>;
+  if (signal === undefined) return (await connecting) as ChannelSocket;
   let onAbort: (() => void) | undefined;
   try {
     return (await Promise.race([
@@ -382,10 +358,10 @@ async function connectOnce(handler: WebSocketHandler, path: string, onFrame: (ch
         onAbort = () => reject(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });
       }),
-    ])) as Socket;
+    ])) as ChannelSocket;
   } catch (error) {
     // Close a socket that opens after the abort.
-    connecting.then((s) => (s as Socket).terminate(), () => undefined);
+    connecting.then((s) => (s as ChannelSocket).terminate(), () => undefined);
     throw error;
   } finally {
     if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
@@ -457,7 +433,7 @@ export interface TouchMarkerOptions {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { touchMarker } from "podkit/kubernetes";
+ * import { touchMarker } from "./exec.ts";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();
