@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { delay } from "podkit/kubernetes";
+ * import { delay } from "./backoff.ts";
  * await delay(10, AbortSignal.timeout(1000));
  * ```
  */
@@ -40,7 +40,7 @@ export interface BackoffOptions {
  *
  * @example
  * ```ts
- * import { Backoff } from "podkit/kubernetes";
+ * import { Backoff } from "./backoff.ts";
  * const backoff = new Backoff({ initialMs: 100 });
  * backoff.next(); // between 50 and 100
  * backoff.reset();

@@ -9,8 +9,8 @@ import { example as example1 } from "../../examples/01-launch-pod.ts";
 import { example as example2 } from "../../examples/02-input-output-files.ts";
 import { example as example3 } from "../../examples/03-file-sidecar-resources.ts";
 import { example as example4 } from "../../examples/04-restrictive-defaults.ts";
-import { KubernetesRunner, OUTPUT_NONCE_ENV } from "../../lib/kubernetes/mod.ts";
-import { pod as newPod, PodRunError, type PodBuilder, type RunResult } from "../../lib/mod.ts";
+import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
+import { pod as newPod, OUTPUT_NONCE_ENV, PodRunError, type PodBuilder, type RunResult } from "../../lib/mod.ts";
 import { deleteLeftoverPods, kubectl, waitFor } from "./_cluster.ts";
 
 // A namespace of its own: other suites clean up pods in "default" while these run.

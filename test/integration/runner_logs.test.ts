@@ -6,7 +6,12 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { followContainerLogs, KubernetesClient, KubernetesRunner, loadKubeConfig, observePod, PodTracker, watchPod, type LogSource } from "../../lib/kubernetes/mod.ts";
+import { KubernetesClient } from "../../lib/kubernetes/client.ts";
+import { followContainerLogs, type LogSource } from "../../lib/kubernetes/logs/follow.ts";
+import { KubernetesRunner, loadKubeConfig } from "../../lib/kubernetes/mod.ts";
+import { observePod } from "../../lib/kubernetes/watch/pod_state.ts";
+import { PodTracker } from "../../lib/kubernetes/watch/pod_tracker.ts";
+import { watchPod } from "../../lib/kubernetes/watch/watch.ts";
 import { pod as newPod } from "../../lib/mod.ts";
 import { kubectl, waitFor, deleteLeftoverPods } from "./_cluster.ts";
 

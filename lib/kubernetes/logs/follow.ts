@@ -78,7 +78,7 @@ function statusOf(error: unknown): number | undefined {
  *
  * @example
  * ```ts
- * import { followContainerLogs, type LogSource } from "podkit/kubernetes";
+ * import { followContainerLogs, type LogSource } from "./follow.ts";
  * declare const source: LogSource;
  * let done = false;
  * const report = await followContainerLogs({

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { LineSplitter } from "podkit/kubernetes";
+ * import { LineSplitter } from "./line_splitter.ts";
  * const splitter = new LineSplitter();
  * splitter.push(new TextEncoder().encode("a\r\nb")).map((l) => l.toString()); // ["a\r"]
  * splitter.push(new TextEncoder().encode("c\n")).map((l) => l.toString()); // ["bc"]

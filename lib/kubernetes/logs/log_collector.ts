@@ -7,7 +7,7 @@ import type { LogLine } from "../../run/result.ts";
  *
  * @example
  * ```ts
- * import { LogCollector } from "podkit/kubernetes";
+ * import { LogCollector } from "./log_collector.ts";
  * const logs = new LogCollector();
  * logs.add({ container: "main", line: "hello", timestamp: "2026-01-01T00:00:00Z" });
  * logs.close();

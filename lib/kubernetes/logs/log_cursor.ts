@@ -20,7 +20,7 @@ export interface TimestampedLine {
  *
  * @example
  * ```ts
- * import { timestampToNanos } from "podkit/kubernetes";
+ * import { timestampToNanos } from "./log_cursor.ts";
  * timestampToNanos("1970-01-01T00:00:01.5Z"); // 1500000000n
  * ```
  */
@@ -40,7 +40,7 @@ export function timestampToNanos(timestamp: string): bigint | undefined {
  *
  * @example
  * ```ts
- * import { timestampOrder } from "podkit/kubernetes";
+ * import { timestampOrder } from "./log_cursor.ts";
  * timestampOrder("2026-01-01T12:00:00.5+02:00"); // "2026-01-01T10:00:00.500000000"
  * ```
  */
@@ -87,7 +87,7 @@ function isPlainUtc(t: string): boolean {
  *
  * @example
  * ```ts
- * import { parseLogLine } from "podkit/kubernetes";
+ * import { parseLogLine } from "./log_cursor.ts";
  * parseLogLine("2026-01-01T10:00:00.123456789Z  indented\r").line; // " indented\r"
  * ```
  */
@@ -111,7 +111,7 @@ export function parseLogLine(raw: string): TimestampedLine {
  *
  * @example
  * ```ts
- * import { LogCursor, parseLogLine } from "podkit/kubernetes";
+ * import { LogCursor, parseLogLine } from "./log_cursor.ts";
  * const cursor = new LogCursor();
  * cursor.beginStream();
  * cursor.accept(parseLogLine("2026-01-01T10:00:00.1Z a")); // true

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { parseOutputLine } from "podkit/kubernetes";
+ * import { parseOutputLine } from "./output_values.ts";
  * parseOutputLine('::{"outputs":{"a":1,"s":"x  y"}}::'); // { a: 1, s: "x  y" }
  * parseOutputLine("hello"); // undefined
  * ```
@@ -33,7 +33,7 @@ export function parseOutputLine(line: string, nonce?: string): Record<string, un
  *
  * @example
  * ```ts
- * import { collectOutputValues } from "podkit/kubernetes";
+ * import { collectOutputValues } from "./output_values.ts";
  * collectOutputValues(['::{"outputs":{"a":1}}::', "noise", '::{"outputs":{"a":2,"b":true}}::']); // { a: 2, b: true }
  * ```
  */

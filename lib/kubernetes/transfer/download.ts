@@ -75,7 +75,7 @@ const ARCHIVE_SCRIPT = 'cd "$1" || exit 90; shift; exec tar -c -f - "$@"';
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { downloadOutputs } from "podkit/kubernetes";
+ * import { downloadOutputs } from "./download.ts";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();

@@ -63,7 +63,7 @@ class Refusal extends Error {}
  * @example
  * ```ts
  * import { createReadStream } from "node:fs";
- * import { extractTar } from "podkit/kubernetes";
+ * import { extractTar } from "./extract.ts";
  *
  * async function unpack(archive: string, into: string): Promise<void> {
  *   const { files, refused } = await extractTar(createReadStream(archive), into, {

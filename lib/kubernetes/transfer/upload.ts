@@ -85,7 +85,7 @@ const EXTRACT_SCRIPT = 'cd "$1" || exit 90; exec tar -x -o -f -';
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { uploadInputs } from "podkit/kubernetes";
+ * import { uploadInputs } from "./upload.ts";
  *
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault();

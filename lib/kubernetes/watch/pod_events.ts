@@ -11,7 +11,7 @@ import type { KubernetesClient } from "../client.ts";
  *
  * @example
  * ```ts
- * import { toPodEvent } from "podkit/kubernetes";
+ * import { toPodEvent } from "./pod_events.ts";
  * toPodEvent({ metadata: {}, involvedObject: {}, type: "Warning", reason: "Failed", message: "no such image" }).count; // 1
  * ```
  */
@@ -36,7 +36,8 @@ export function toPodEvent(event: CoreV1Event): PodEvent {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { KubernetesClient, listPodEvents } from "podkit/kubernetes";
+ * import { KubernetesClient } from "../client.ts";
+ * import { listPodEvents } from "./pod_events.ts";
  * const kc = new KubeConfig();
  * kc.loadFromDefault();
  * const events = await listPodEvents(new KubernetesClient(kc), "default", "demo");
@@ -63,7 +64,7 @@ export async function listPodEvents(client: KubernetesClient, namespace: string,
  *
  * @example
  * ```ts
- * import { formatEvents } from "podkit/kubernetes";
+ * import { formatEvents } from "./pod_events.ts";
  * formatEvents([{ type: "Warning", reason: "Failed", message: "pull failed", count: 2 }]); // "  Warning Failed (x2): pull failed"
  * ```
  */
@@ -83,7 +84,8 @@ export function formatEvents(events: readonly PodEvent[], limit = 10): string {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * import { followPodEvents, KubernetesClient } from "podkit/kubernetes";
+ * import { KubernetesClient } from "../client.ts";
+ * import { followPodEvents } from "./pod_events.ts";
  * const kc = new KubeConfig();
  * kc.loadFromDefault();
  * const stop = new AbortController();

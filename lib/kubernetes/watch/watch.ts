@@ -79,7 +79,7 @@ function statusCode(error: unknown): number | undefined {
  *
  * @example
  * ```ts
- * import { watchPod, type PodWatchSource } from "podkit/kubernetes";
+ * import { watchPod, type PodWatchSource } from "./watch.ts";
  * declare const source: PodWatchSource;
  * for await (const event of watchPod(source, { signal: AbortSignal.timeout(60_000) })) {
  *   if (event.type === "deleted") break;

@@ -12,8 +12,8 @@ import { lstat, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { KubernetesRunner, OUTPUT_NONCE_ENV } from "../../../lib/kubernetes/mod.ts";
-import { pod as newPod, type PodBuilder } from "../../../lib/mod.ts";
+import { KubernetesRunner } from "../../../lib/kubernetes/mod.ts";
+import { pod as newPod, OUTPUT_NONCE_ENV, type PodBuilder } from "../../../lib/mod.ts";
 import { ownNamespace, report, SUITE_LABEL, waitNoPods } from "../faults/_faults.ts";
 
 const NAMESPACE = ownNamespace("podkit-security-outputs");

@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { loadKubeConfig, resolveNamespace } from "../../../lib/kubernetes/connection.ts";
+import { loadKubeConfig } from "../../../lib/kubernetes/connection.ts";
+import { resolveNamespace } from "../../../lib/plan/identity.ts";
+
+function contextNamespace(kc: KubeConfig): string | undefined {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace;
+}
 
 const KUBECONFIG = `
 apiVersion: v1
@@ -36,7 +41,7 @@ describe("loadKubeConfig", () => {
     const kc = await loadKubeConfig({ masterUrl: "https://10.0.0.1:6443", oauthToken: "t0ken", trustCerts: true, namespace: "ci" });
     expect(kc.getCurrentCluster()).toMatchObject({ server: "https://10.0.0.1:6443", skipTLSVerify: true });
     expect(kc.getCurrentUser()?.token).toBe("t0ken");
-    expect(resolveNamespace(kc, undefined, { namespace: "ci" })).toBe("ci");
+    expect(contextNamespace(kc)).toBe("ci");
   });
 
   it("stores PEM data base64-encoded, as kubeconfig data fields are", async () => {
@@ -50,7 +55,7 @@ describe("loadKubeConfig", () => {
     const path = await kubeconfigFile();
     const kc = await loadKubeConfig({ kubeconfigPath: path, context: "second" });
     expect(kc.getCurrentCluster()?.server).toBe("https://two.example:6443");
-    expect(resolveNamespace(await loadKubeConfig({ kubeconfigPath: path }), undefined, undefined)).toBe("jobs");
+    expect(contextNamespace(await loadKubeConfig({ kubeconfigPath: path }))).toBe("jobs");
   });
 
   it("overrides the token of the chosen context and keeps its server", async () => {
@@ -74,9 +79,9 @@ describe("loadKubeConfig", () => {
 
 describe("resolveNamespace", () => {
   it("prefers the pod's namespace, then the connection's, then the context's, then default", () => {
-    const kc = new KubeConfig();
-    expect(resolveNamespace(kc, "pods", { namespace: "conn" })).toBe("pods");
-    expect(resolveNamespace(kc, "", { namespace: "conn" })).toBe("conn");
-    expect(resolveNamespace(kc, undefined, undefined)).toBe("default");
+    expect(resolveNamespace({ explicit: "pods", connection: "conn", context: "ctx" })).toBe("pods");
+    expect(resolveNamespace({ explicit: "", connection: "conn", context: "ctx" })).toBe("conn");
+    expect(resolveNamespace({ connection: "", context: "ctx" })).toBe("ctx");
+    expect(resolveNamespace({ context: contextNamespace(new KubeConfig()) })).toBe("default");
   });
 });
