@@ -557,11 +557,27 @@ export class PodBuilder {
   }
 
   /**
-   * Compiles the pod and runs it. Without a runner, uses the `KubernetesRunner` of
-   * `podkit/kubernetes` (loaded on first use).
+   * Compiles the pod and runs it on the cluster, with the `KubernetesRunner` of
+   * `podkit/kubernetes` (loaded on first use) and the usual kubeconfig discovery, or the
+   * connection given with {@link PodBuilder.connection}.
    *
    * @throws {PodValidationError} before anything runs, when the description is invalid
-   * @throws {PodRunError} when the run fails (see the Kubernetes runner)
+   * @throws {PodRunError} when the run fails; `error.result` holds what was collected
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * const result = await pod("hello")
+   *   .container({ name: "main", image: "busybox", command: ["echo", "hi"] })
+   *   .run({ signal: AbortSignal.timeout(600_000) });
+   * console.log(result.exitCode, result.logs);
+   * ```
+   */
+  run(options?: RunOptions): Promise<RunResult>;
+  /**
+   * Compiles the pod and runs it through `runner`; the result is the runner's.
+   *
+   * @throws {PodValidationError} before anything runs, when the description is invalid
+   * @throws {PodRunError} when the run fails (see the runner)
    * @example
    * ```ts
    * import { DryRunRunner, pod } from "podkit";
@@ -571,17 +587,23 @@ export class PodBuilder {
    * console.log(result.description);
    * ```
    */
-  async run<R = RunResult>(runner?: Runner<R>, options?: RunOptions): Promise<R> {
-    options?.signal?.throwIfAborted();
+  run<R>(runner: Runner<R>, options?: RunOptions): Promise<R>;
+  async run<R>(runnerOrOptions?: Runner<R> | RunOptions, options?: RunOptions): Promise<R | RunResult> {
+    const runner = isRunner(runnerOrOptions) ? runnerOrOptions : undefined;
+    const chosenOptions = runner === undefined ? (runnerOrOptions as RunOptions | undefined) ?? options : options;
+    chosenOptions?.signal?.throwIfAborted();
     const compiled = this.compile();
-    const chosen = runner ?? (await defaultRunner<R>());
-    return chosen.run(compiled, options);
+    return (runner ?? (await defaultRunner())).run(compiled, chosenOptions);
   }
 }
 
-async function defaultRunner<R>(): Promise<Runner<R>> {
+function isRunner<R>(value: Runner<R> | RunOptions | undefined): value is Runner<R> {
+  return typeof (value as { run?: unknown } | undefined)?.run === "function";
+}
+
+async function defaultRunner(): Promise<Runner<RunResult>> {
   const { KubernetesRunner } = await import("../lib/kubernetes/mod.ts");
-  return new KubernetesRunner() as unknown as Runner<R>;
+  return new KubernetesRunner();
 }
 
 /**

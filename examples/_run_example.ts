@@ -10,7 +10,7 @@ export function isMain(url: string): boolean {
 
 /** Runs an example on the current cluster and prints what came back. */
 export async function runExample(example: PodBuilder): Promise<void> {
-  const result = await example.run(undefined, {
+  const result = await example.run({
     signal: AbortSignal.timeout(15 * 60_000),
     onLog: (line) => console.log(`[${line.container}] ${line.line}`),
   });

@@ -19,5 +19,5 @@ test("run() without a runner uses the KubernetesRunner of podkit/kubernetes", as
 });
 
 test("run() checks the signal before anything else", async () => {
-  await expect(pod().run(undefined, { signal: AbortSignal.abort() })).rejects.toThrow(/aborted/);
+  await expect(pod().run({ signal: AbortSignal.abort() })).rejects.toThrow(/aborted/);
 });
