@@ -5,7 +5,7 @@
 // the timestamp ordering done through `timestampToNanos` (RFC 3339 parsing, BigInt), the
 // way the cursor ordered lines before. Usage: node bench/probes/log_parse.ts [lines] [rounds]
 import { followContainerLogs, type LogSource } from "../../lib/kubernetes/logs/follow.ts";
-import { LogCollector } from "../../lib/kubernetes/logs/log_collector.ts";
+import { RunEventStream } from "../../lib/run/event_stream.ts";
 import { timestampOrder, timestampToNanos } from "../../lib/kubernetes/logs/log_cursor.ts";
 
 const lines = Number(process.argv[2] ?? 1_000_000);
@@ -51,9 +51,9 @@ const follow: number[] = [];
 const byOrder: number[] = [];
 const byNanos: number[] = [];
 for (let round = 0; round < rounds; round++) {
-  const collector = new LogCollector();
+  const collector = new RunEventStream();
   let t = performance.now();
-  const report = await followContainerLogs({ source, container: "main", signal: new AbortController().signal, onLine: (l) => collector.add(l), terminated: () => true });
+  const report = await followContainerLogs({ source, container: "main", signal: new AbortController().signal, onLine: (l) => collector.log(l), terminated: () => true });
   follow.push(performance.now() - t);
   if (report.lines !== lines || collector.lines.at(-1)?.line !== String(lines)) throw new Error(`Expected ${lines} lines, got ${report.lines}`);
 

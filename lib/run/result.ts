@@ -110,21 +110,21 @@ export interface RunOutcome {
   /** True when the run failed. */
   readonly failed: boolean;
   /** Why the run failed; absent when it succeeded. */
-  readonly reason?: PodRunFailure;
+  readonly reason?: PodRunFailure | undefined;
   /** The plan step that failed; absent when the run succeeded. */
-  readonly step?: PlanStepKind;
+  readonly step?: PlanStepKind | undefined;
   /** What failed, in one line, without the log tail or the pod's events. */
-  readonly shortMessage?: string;
+  readonly shortMessage?: string | undefined;
   /** The run's identity, given or drawn. */
   readonly runId: string;
   /** The pod's namespace. */
   readonly namespace: string;
   /** The pod's name, once it was created. */
-  readonly podName?: string;
+  readonly podName?: string | undefined;
   /** The pod's phase at the end; for a finished pod, `Failed` when a user container failed. */
-  readonly phase?: PodPhase;
+  readonly phase?: PodPhase | undefined;
   /** Exit code of the first failed user container, else 0, once the containers ended. */
-  readonly exitCode?: number;
+  readonly exitCode?: number | undefined;
   /** How each container ended, init containers first. */
   readonly containers: readonly ContainerResult[];
   /** Kubernetes events about the pod. */

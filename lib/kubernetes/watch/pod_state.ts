@@ -47,7 +47,7 @@ export type ContainerPhase =
  *
  * @example
  * ```ts
- * import { FATAL_WAITING_REASONS } from "podkit/kubernetes";
+ * import { FATAL_WAITING_REASONS } from "./pod_state.ts";
  * FATAL_WAITING_REASONS["ImagePullBackOff"]; // "ImagePull"
  * ```
  */
@@ -144,7 +144,7 @@ export interface PodObservation {
  *
  * @example
  * ```ts
- * import { containerPhase } from "podkit/kubernetes";
+ * import { containerPhase } from "./pod_state.ts";
  * containerPhase({ name: "main", image: "busybox", imageID: "", ready: false, restartCount: 0,
  *   state: { waiting: { reason: "ImagePullBackOff" } } }); // { kind: "waiting", reason: "ImagePullBackOff" }
  * ```
@@ -179,7 +179,7 @@ function statusOf(statuses: readonly V1ContainerStatus[] | undefined, name: stri
  *
  * @example
  * ```ts
- * import { observePod } from "podkit/kubernetes";
+ * import { observePod } from "./pod_state.ts";
  * const seen = observePod({ status: { phase: "Pending" } }, { containers: ["main"], initContainers: [] });
  * seen.scheduled; // false
  * ```
@@ -239,7 +239,7 @@ export function observePod(pod: V1Pod, layout: PodLayout): PodObservation {
  *
  * @example
  * ```ts
- * import { hasStarted } from "podkit/kubernetes";
+ * import { hasStarted } from "./pod_state.ts";
  * hasStarted({ kind: "running" }); // true
  * ```
  */
@@ -252,7 +252,7 @@ export function hasStarted(phase: ContainerPhase): boolean {
  *
  * @example
  * ```ts
- * import { containerResults } from "podkit/kubernetes";
+ * import { containerResults } from "./pod_state.ts";
  * containerResults({ status: { phase: "Pending" } }, { containers: ["main"], initContainers: [] })[0]?.name; // "main"
  * ```
  */
@@ -301,7 +301,7 @@ export interface ContainerFailure {
  *
  * @example
  * ```ts
- * import { firstFailure } from "podkit/kubernetes";
+ * import { firstFailure } from "./pod_state.ts";
  * firstFailure([{ name: "main", kind: "main", exitCode: 137, reason: "OOMKilled", restartCount: 0 }])?.oomKilled; // true
  * ```
  */
@@ -335,7 +335,7 @@ export interface PodMilestones {
  *
  * @example
  * ```ts
- * import { podMilestones } from "podkit/kubernetes";
+ * import { podMilestones } from "./pod_state.ts";
  * podMilestones({ metadata: { creationTimestamp: new Date(0) } }, { containers: [], initContainers: [] }).created; // "1970-01-01T00:00:00.000Z"
  * ```
  */

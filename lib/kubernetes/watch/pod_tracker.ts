@@ -1,4 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import { observePod, type PodLayout, type PodObservation } from "./pod_state.ts";
 import type { PodWatchEvent } from "./watch.ts";
 
 /** The latest known version of the pod, or its deletion. */
@@ -7,6 +8,11 @@ export interface PodSnapshot {
   readonly pod: V1Pod | undefined;
   /** The pod is gone. */
   readonly deleted: boolean;
+  /**
+   * What the latest version says, worked out once per update for every reader; present
+   * when the tracker was given the pod's layout and has seen a version.
+   */
+  readonly observation?: PodObservation;
 }
 
 /** The outcome of {@link PodTracker.until}: the value the check returned, or the deadline. */
@@ -31,7 +37,8 @@ export type UntilOutcome<T> =
  *
  * @example
  * ```ts
- * import { PodTracker, watchPod, type PodWatchSource } from "podkit/kubernetes";
+ * import { PodTracker } from "./pod_tracker.ts";
+ * import { watchPod, type PodWatchSource } from "./watch.ts";
  * declare const source: PodWatchSource;
  * const controller = new AbortController();
  * const tracker = new PodTracker(watchPod(source, { signal: controller.signal }));
@@ -51,9 +58,18 @@ export class PodTracker {
   /** Settles when the watch loop has stopped (its connection closed). */
   readonly closed: Promise<void>;
 
-  constructor(events: AsyncIterable<PodWatchEvent>, initial?: V1Pod) {
-    if (initial !== undefined) this.#snapshot = { pod: initial, deleted: false };
+  readonly #layout: PodLayout | undefined;
+
+  /** @param layout the user containers, to publish an observation with every snapshot */
+  constructor(events: AsyncIterable<PodWatchEvent>, initial?: V1Pod, layout?: PodLayout) {
+    this.#layout = layout;
+    if (initial !== undefined) this.#snapshot = this.#observe({ pod: initial, deleted: false });
     this.closed = this.#consume(events);
+  }
+
+  #observe(snapshot: PodSnapshot): PodSnapshot {
+    if (this.#layout === undefined || snapshot.pod === undefined) return snapshot;
+    return { ...snapshot, observation: observePod(snapshot.pod, this.#layout) };
   }
 
   /** The latest version seen. */
@@ -70,10 +86,9 @@ export class PodTracker {
     try {
       for await (const event of events) {
         this.#seen = true;
-        this.#snapshot =
-          event.type === "pod"
-            ? { pod: event.pod, deleted: false }
-            : { pod: event.pod ?? this.#snapshot.pod, deleted: true };
+        this.#snapshot = this.#observe(
+          event.type === "pod" ? { pod: event.pod, deleted: false } : { pod: event.pod ?? this.#snapshot.pod, deleted: true },
+        );
         this.#notify();
         if (event.type === "deleted") break;
       }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { compile, pod } from "../../../lib/mod.ts";
+import { compile, DryRunRunner, pod, resolveNamespace } from "../../../lib/mod.ts";
 
 const base = pod().container({ name: "main", image: "busybox" });
 
@@ -19,16 +19,20 @@ describe("compile()", () => {
     expect(base.metadata({ generateName: "nightly-" }).compile().manifest.metadata?.generateName).toBe("nightly-");
   });
 
-  test("puts the pod in the namespace, default by default", () => {
-    expect(base.compile().manifest.metadata?.namespace).toBe("default");
+  test("names the namespace only when .namespace() gives it: the runner decides the rest", () => {
+    expect(base.compile().manifest.metadata?.namespace).toBeUndefined();
     expect(base.namespace("batch").compile().manifest.metadata?.namespace).toBe("batch");
+    expect(base.namespace("batch").compile().plan.pod.namespace).toBe("batch");
+    expect(base.connection({ namespace: "jobs" }).compile().plan.pod.namespace).toBeUndefined();
   });
 
-  test("puts the pod in the connection's namespace when the pod names none", () => {
-    const viaConnection = base.connection({ namespace: "jobs" });
-    expect(viaConnection.compile().manifest.metadata?.namespace).toBe("jobs");
-    expect(viaConnection.compile().plan.namespace).toBe("jobs");
-    expect(viaConnection.namespace("batch").compile().manifest.metadata?.namespace).toBe("batch");
+  test("a run's namespace: .namespace(), else the connection's, else the context's, else default", async () => {
+    const dry = new DryRunRunner({ contextNamespace: "ctx" });
+    expect((await base.run(dry)).namespace).toBe("ctx");
+    expect((await base.connection({ namespace: "jobs" }).run(dry)).namespace).toBe("jobs");
+    expect((await base.connection({ namespace: "jobs" }).namespace("batch").run(dry)).manifest.metadata?.namespace).toBe("batch");
+    expect((await base.run(new DryRunRunner())).manifest.metadata?.namespace).toBe("default");
+    expect(resolveNamespace({ explicit: "", connection: "", context: "" })).toBe("default");
   });
 
   test("labels the pod as managed by podkit, without a run id (the runner adds it)", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { pod, type PlanStep } from "../../../lib/mod.ts";
+import { findStep, pod, type PlanStep } from "../../../lib/mod.ts";
 
 const base = pod().container({ name: "main", image: "busybox" });
 const kinds = (steps: readonly PlanStep[]) => steps.map((s) => s.kind);
@@ -30,8 +30,14 @@ describe("the execution plan", () => {
       "collectOutputValues",
       "delete",
     ]);
-    expect(plan.steps[2]).toEqual({ kind: "uploadInputs", container: "podkit-init", workingDir: "/podkit/work", files: ["data.txt", "conf/a.yaml"] });
-    expect(plan.steps[6]).toEqual({ kind: "downloadOutputs", container: "podkit-outputs", workingDir: "/podkit/work", globs: ["out.txt", "reports/**"] });
+    expect(plan.steps[2]).toEqual({ kind: "uploadInputs", budgetMs: 600_000, container: "podkit-init", workingDir: "/podkit/work", files: ["data.txt", "conf/a.yaml"] });
+    expect(plan.steps[6]).toEqual({
+      kind: "downloadOutputs",
+      container: "podkit-outputs",
+      workingDir: "/podkit/work",
+      globs: ["out.txt", "reports/**"],
+      sidecarBudgetMs: 600_000,
+    });
   });
 
   test("waits for readiness only when waitUntilReady is above zero", () => {
@@ -40,9 +46,12 @@ describe("the execution plan", () => {
     expect(plan.steps[3]).toEqual({ kind: "waitReady", budgetMs: 60_000 });
   });
 
-  test("carries every budget in milliseconds, defaults included", () => {
+  test("each step carries its own budget in milliseconds, defaults included, and the plan repeats none", () => {
     const plan = base.compile().plan;
-    expect(plan.timeouts).toEqual({ waitUntilRunningMs: 600_000, waitRunningMs: 3_600_000, waitForLogIntervalMs: 5_000, waitUntilReadyMs: 0 });
+    expect(Object.keys(plan).sort()).toEqual(["pod", "steps"]);
+    expect(plan.steps).toContainEqual({ kind: "create", resume: true, outputNonce: false, budgetMs: 600_000 });
+    expect(plan.steps).toContainEqual({ kind: "waitCompletion", budgetMs: 3_600_000, containers: ["main"], lateLogBudgetMs: 5_000 });
+    expect(plan.steps.some((s) => s.kind === "waitReady")).toBe(false);
     const custom = base.waitUntilRunning("PT3M").waitRunning(90_000).waitForLogInterval("PT30S").compile().plan;
     expect(custom.steps).toContainEqual({ kind: "waitScheduled", budgetMs: 180_000 });
     expect(custom.steps).toContainEqual({ kind: "waitRunning", budgetMs: 180_000 });
@@ -52,8 +61,8 @@ describe("the execution plan", () => {
   test("follows the logs of init containers and containers, podkit's own excepted", () => {
     const plan = base.initContainer({ name: "prep", image: "busybox" }).inputFile("a", "a").outputFiles("b").compile().plan;
     expect(plan.steps).toContainEqual({ kind: "followLogs", containers: ["prep", "main"] });
-    expect(plan.containers).toEqual(["main"]);
-    expect(plan.initContainers).toEqual(["prep"]);
+    expect(plan.pod.containers).toEqual(["main"]);
+    expect(plan.pod.initContainers).toEqual(["prep"]);
   });
 
   test("records the run's identity and options for the runner", () => {
@@ -66,24 +75,26 @@ describe("the execution plan", () => {
       .outputNonce()
       .connection({ masterUrl: "https://k8s:6443" })
       .compile().plan;
-    expect(plan).toMatchObject({
-      namespace: "batch",
-      podName: "job",
-      generateName: "main-",
-      runId: "r-1",
-      resume: false,
-      delete: false,
-      outputNonce: true,
-      connection: { masterUrl: "https://k8s:6443" },
-    });
-    expect(plan.steps[0]).toEqual({ kind: "create", resume: false });
+    expect(plan.pod).toEqual({ namespace: "batch", name: "job", generateName: "main-", runId: "r-1", containers: ["main"], initContainers: [] });
+    expect(JSON.stringify(plan)).not.toContain("k8s:6443");
+    expect(plan.steps[0]).toEqual({ kind: "create", resume: false, outputNonce: true, budgetMs: 600_000 });
     expect(plan.steps.at(-1)).toEqual({ kind: "delete", enabled: false });
     expect(plan.steps.at(-2)).toEqual({ kind: "collectOutputValues", nonce: true });
   });
 
-  test("keeps the input contents for the runner to upload", () => {
-    const bytes = new Uint8Array([1]);
-    expect(base.inputFile("a.bin", bytes).compile().plan.inputFiles[0]?.content).toBe(bytes);
+  test("keeps the input contents beside the plan, not in it", () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const compiled = base.inputFile("a.bin", bytes).compile();
+    expect(compiled.inputs[0]?.content).toBe(bytes);
+    expect(JSON.stringify(compiled.plan)).not.toContain("content");
+    expect(findStep(compiled.plan, "uploadInputs")?.files).toEqual(["a.bin"]);
+  });
+
+  test("is plain, frozen data that survives a JSON round trip", () => {
+    const plan = base.inputFile("a", "x").outputFiles("b").waitUntilReady("PT1M").compile().plan;
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    expect(Object.isFrozen(plan)).toBe(true);
+    expect(Object.isFrozen(plan.steps[0])).toBe(true);
   });
 });
 
@@ -99,7 +110,7 @@ describe("describe()", () => {
       .describe();
     expect(text).toBe(
       [
-        'Run pod "job" in namespace "default":',
+        'Run pod "job" in the connection\'s namespace (else the kubeconfig context\'s, else "default"):',
         ' 1. Create the pod, or resume the pod of run "r1" if one is still there',
         " 2. Wait until a node is assigned (budget PT3M from creation)",
         ' 3. Upload 1 input file ("data.txt") into /podkit/work through container "podkit-init", verify them, then let the pod start',
@@ -120,7 +131,7 @@ describe("describe()", () => {
 
   test("names a generated pod by its prefix and says when the pod is kept", () => {
     const text = pod().container({ name: "main", image: "busybox" }).delete(false).compile().describe();
-    expect(text.split("\n")[0]).toBe('Run a pod named "main-…" in namespace "default":');
+    expect(text.split("\n")[0]).toBe('Run a pod named "main-…" in the connection\'s namespace (else the kubeconfig context\'s, else "default"):');
     expect(text).toMatch(/Keep the pod \(delete is off\)/);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { fromKestra, kestraToSpec, PodDefinitionError, type FromKestraOptions } from "../../../lib/kestra/mod.ts";
+import { findStep } from "../../../lib/plan/plan.ts";
 
 const EXAMPLES = new URL("../../../examples/kestra/", import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, EXAMPLES), "utf8");
@@ -53,18 +54,18 @@ describe("fromKestra on the four reference examples", () => {
       command: ["bash", "-c", "for i in {1..10}; do echo $i; sleep 0.1; done"],
     });
     expect(manifest.spec?.restartPolicy).toBe("Never");
-    expect(plan.inputFiles).toEqual([]);
-    expect(plan.outputFiles).toEqual([]);
+    expect(findStep(plan, "uploadInputs")).toBeUndefined();
+    expect(findStep(plan, "downloadOutputs")).toBeUndefined();
   });
 
   test.each(["input-and-output-files.yaml", "file-sidecar-resources.yaml", "container-default-spec.yaml"])(
     "%s: the FILE input becomes data.txt, out.txt is collected, {{workingDir}} is Kestra's",
     (name) => {
-      const { manifest, plan } = fromKestra(read(name), { inputs: { file: dataFile } }).compile();
-      expect(plan.inputFiles).toEqual([{ name: "data.txt", content: { path: dataFile } }]);
-      expect(plan.outputFiles).toEqual(["out.txt"]);
-      expect(plan.workingDir).toBe("/kestra/working-dir");
-      expect(plan.timeouts.waitUntilRunningMs).toBe(180_000);
+      const { manifest, plan, inputs } = fromKestra(read(name), { inputs: { file: dataFile } }).compile();
+      expect(inputs).toEqual([{ name: "data.txt", content: { path: dataFile } }]);
+      expect(findStep(plan, "downloadOutputs")?.globs).toEqual(["out.txt"]);
+      expect(findStep(plan, "uploadInputs")?.workingDir).toBe("/kestra/working-dir");
+      expect(findStep(plan, "waitRunning")?.budgetMs).toBe(180_000);
       expect(manifest.spec?.containers[0]?.command).toEqual(["cp", "/kestra/working-dir/data.txt", "/kestra/working-dir/out.txt"]);
       expect(manifest.spec?.initContainers?.[0]?.name).toBe("podkit-init");
     },

@@ -1,6 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { LogCollector } from "../../../lib/kubernetes/logs/log_collector.ts";
 import { PodTracker } from "../../../lib/kubernetes/watch/pod_tracker.ts";
 import type { PodWatchEvent } from "../../../lib/kubernetes/watch/watch.ts";
 
@@ -70,36 +69,5 @@ describe("PodTracker", () => {
     const aborted = tracker.until(() => undefined, { signal: controller.signal });
     controller.abort(new Error("stop"));
     await expect(aborted).rejects.toThrow("stop");
-  });
-});
-
-describe("LogCollector", () => {
-  it("gives every iterator every line from the first, and ends them when closed", async () => {
-    const logs = new LogCollector();
-    logs.add({ container: "a", line: "1", timestamp: "t" });
-    const early = (async () => {
-      const seen: string[] = [];
-      for await (const l of logs) seen.push(l.line);
-      return seen;
-    })();
-    logs.add({ container: "a", line: "2", timestamp: "t" });
-    await new Promise((r) => setTimeout(r, 5));
-    logs.add({ container: "b", line: "3", timestamp: "t" });
-    logs.close();
-    const late: string[] = [];
-    for await (const l of logs) late.push(l.line);
-    expect(await early).toEqual(["1", "2", "3"]);
-    expect(late).toEqual(["1", "2", "3"]);
-    expect(logs.tail(2)).toEqual(["a: 2", "b: 3"]);
-  });
-
-  it("keeps collecting when the callback throws, and remembers the first error", () => {
-    const logs = new LogCollector(() => {
-      throw new Error("callback failed");
-    });
-    logs.add({ container: "a", line: "1", timestamp: "t" });
-    logs.add({ container: "a", line: "2", timestamp: "t" });
-    expect(logs.lines).toHaveLength(2);
-    expect((logs.callbackError as Error).message).toBe("callback failed");
   });
 });
