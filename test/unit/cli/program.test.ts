@@ -294,14 +294,15 @@ describe("podkit run", () => {
     expect(terminal.text("stderr")).toContain("podkit event      BackOff: Back-off pulling image");
   });
 
-  test("a failed event is shown in its place, once, and the deletion after it", async () => {
+  test("a failed event is shown in its place, after the deletion, once", async () => {
     const runner = new ScriptedRunner(
       [
         event({ type: "created", podName: "unittest-abcde", namespace: "default", runId: "run-1", resumed: false }),
         log("unittest", "about to fail"),
         event({ type: "containerTerminated", container: "unittest", kind: "main", exitCode: 3, reason: "Error" }),
-        event({ type: "failed", reason: "ContainerFailed", step: "waitCompletion", shortMessage: 'Container "unittest" exited with code 3' }),
+        event({ type: "completed", phase: "Failed", exitCode: 3 }),
         event({ type: "deleted", podName: "unittest-abcde" }),
+        event({ type: "failed", reason: "ContainerFailed", step: "waitCompletion", shortMessage: 'Container "unittest" exited with code 3' }),
       ],
       () => {
         throw new PodRunError('Container "unittest" exited with code 3', { reason: "ContainerFailed", step: "waitCompletion", runId: "run-1", namespace: "default", podName: "unittest-abcde", exitCode: 3 });
@@ -313,8 +314,9 @@ describe("podkit run", () => {
       'podkit creating   Created pod "unittest-abcde"',
       "unittest | about to fail",
       'podkit running    Container "unittest" ended with exit code 3 (Error)',
-      'podkit failed     ContainerFailed at step waitCompletion (pod "unittest-abcde"): Container "unittest" exited with code 3',
+      "podkit collecting Containers finished (Failed, exit code 3); collecting what they left",
       'podkit deleting   Deleted pod "unittest-abcde"',
+      'podkit failed     ContainerFailed at step waitCompletion (pod "unittest-abcde"): Container "unittest" exited with code 3',
     ]);
   });
 
