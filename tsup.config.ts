@@ -5,6 +5,7 @@ export default defineConfig({
     mod: "lib/mod.ts",
     kubernetes: "lib/kubernetes/mod.ts",
     kestra: "lib/kestra/mod.ts",
+    testing: "lib/testing/mod.ts",
     cli: "cli/main.ts",
   },
   format: ["esm"],
