@@ -10,7 +10,8 @@ import { example as example2 } from "../../examples/02-input-output-files.ts";
 import { example as example3 } from "../../examples/03-file-sidecar-resources.ts";
 import { example as example4 } from "../../examples/04-restrictive-defaults.ts";
 import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
-import { pod as newPod, OUTPUT_NONCE_ENV, PodRunError, type PodBuilder, type RunResult } from "../../lib/mod.ts";
+import type { V1Pod } from "@kubernetes/client-node";
+import { pod as newPod, OUTPUT_NONCE_ENV, PodRunError, stampRunIdentity, type PodBuilder, type RunEvent, type RunResult } from "../../lib/mod.ts";
 import { deleteLeftoverPods, kubectl, waitFor } from "./_cluster.ts";
 
 // A namespace of its own: other suites clean up pods in "default" while these run.
@@ -194,6 +195,27 @@ describe("failures", () => {
     expect(await readFile(error.result?.outputFiles[0]?.path as string, "utf8")).toBe("partial\n");
     expect(error.result?.deleted).toBe(true);
     expect(error.containers[0]).toMatchObject({ name: "main", exitCode: 3, reason: "Error" });
+    // One shape for one story: the error and its result tell the same fields alike.
+    expect(error.shortMessage).toBe(error.message.split("\n")[0]);
+    const shared = ["failed", "reason", "step", "shortMessage", "runId", "namespace", "podName", "phase", "exitCode", "containers", "logTail"] as const;
+    for (const field of shared) expect(error.result?.[field], field).toEqual(error[field]);
+    expect(error.result?.phase).toBe("Failed");
+    expect(error.result?.outputsError).toBeUndefined();
+  });
+
+  test("a failed init container: the result says why no output could be collected, apart from refused entries", async () => {
+    const error = await rejection(
+      pod()
+        .initContainer({ name: "prep", image: "busybox", command: ["sh", "-c", "echo cannot prepare; exit 4"] })
+        .container({ name: "main", image: "busybox", command: ["true"] })
+        .outputFiles("out.txt")
+        .run(runner),
+    );
+    expect(error.reason).toBe("ContainerFailed");
+    expect(error.exitCode).toBe(4);
+    expect(error.result?.outputsError).toMatch(/podkit-outputs container is not running/);
+    expect(error.result?.refusedOutputs).toEqual([]);
+    expect(error.logTail).toContain("prep: cannot prepare");
   });
 
   test("a container over its memory limit is reported as OOMKilled", async () => {
@@ -256,24 +278,60 @@ describe("failures", () => {
     expect(performance.now() - started).toBeLessThan(30_000);
   });
 
-  test("progress is reported at each milestone", async () => {
+  test("events tell each milestone as data, in order, and progress text still reaches onProgress", async () => {
+    const events: RunEvent[] = [];
     const steps: string[] = [];
     const messages: string[] = [];
-    await pod()
-      .container({ name: "main", image: "busybox", command: ["sh", "-c", "cat {{workingDir}}/in.txt > {{workingDir}}/out.txt"] })
+    const result = await pod()
+      .container({ name: "main", image: "busybox", command: ["sh", "-c", "cat {{workingDir}}/in.txt > {{workingDir}}/out.txt; echo done"] })
       .inputFile("in.txt", "x")
       .outputFiles("out.txt")
       .run(runner, {
+        onEvent: (e) => events.push(e),
         onProgress: (e) => {
           steps.push(e.step);
           messages.push(e.message);
         },
       });
-    // The kubelet's own events come through while the pod starts.
-    expect(messages.some((m) => m.startsWith("Started: "))).toBe(true);
-    for (const step of ["create", "waitScheduled", "uploadInputs", "waitRunning", "waitCompletion", "downloadOutputs", "delete"]) {
+    const types = events.map((e) => e.type);
+    const first = (type: RunEvent["type"]) => types.indexOf(type);
+    for (const type of ["created", "scheduled", "transfer", "started", "log", "containerTerminated", "completed", "deleted"] as const) {
+      expect(types, type).toContain(type);
+    }
+    expect(first("created")).toBe(0);
+    expect(first("created")).toBeLessThan(first("scheduled"));
+    expect(first("scheduled")).toBeLessThan(first("started"));
+    // Every log line comes before the completion, the completion before the download and the deletion.
+    expect(types.lastIndexOf("log")).toBeLessThan(first("completed"));
+    const download = events.findIndex((e) => e.type === "transfer" && e.direction === "download" && e.done);
+    expect(first("completed")).toBeLessThan(download);
+    expect(download).toBeLessThan(first("deleted"));
+    expect(events.find((e) => e.type === "transfer" && e.direction === "upload" && e.done)).toMatchObject({ bytes: 1, totalBytes: 1, files: 1 });
+    expect(events.find((e) => e.type === "containerTerminated")).toMatchObject({ container: "main", kind: "main", exitCode: 0, reason: "Completed" });
+    expect(events.find((e) => e.type === "completed")).toMatchObject({ phase: "Succeeded", exitCode: 0 });
+    expect(events.filter((e) => e.type === "log").map((e) => (e.type === "log" ? e.line : ""))).toEqual(result.logs.map((l) => l.line));
+    // The kubelet's own events come through while the pod starts, as data.
+    expect(events.some((e) => (e.type === "pulled" || e.type === "pulling") && e.container === "main" && e.image === "busybox")).toBe(true);
+    expect(messages.some((m) => m.startsWith('Created pod "'))).toBe(true);
+    for (const step of ["create", "waitScheduled", "uploadInputs", "waitCompletion", "downloadOutputs", "delete"]) {
       expect(steps).toContain(step);
     }
+  });
+
+  test("the handle's events() replays every event from the first, and ends when the run settles", async () => {
+    const handle = runner.start(
+      pod()
+        .container({ name: "main", image: "busybox", command: ["seq", "1", "50"] })
+        .compile(),
+    );
+    const live: string[] = [];
+    for await (const e of handle.events()) live.push(e.type === "log" ? `log:${e.line}` : e.type);
+    const result = await handle.result;
+    const replay: string[] = [];
+    for await (const e of handle.events()) replay.push(e.type === "log" ? `log:${e.line}` : e.type);
+    expect(replay).toEqual(live);
+    expect(live.filter((t) => t.startsWith("log:"))).toEqual(result.logs.map((l) => `log:${l.line}`));
+    expect(live.at(-1)).toBe("deleted");
   });
 
   test("a pod deleted by someone else fails the run at once", async () => {
@@ -301,6 +359,45 @@ describe("failures", () => {
     expect(error.reason).toBe("Timeout");
     expect(error.timedOut).toBe(true);
     expect(await waitFor(async () => ((await podExists(error.podName as string)) ? undefined : true), 30_000)).toBe(true);
+  });
+});
+
+describe("compiled = created", () => {
+  test("the live pod carries exactly the compiled manifest's labels, annotations, env and volumes, with the run's identity stamped", async () => {
+    const job = pod()
+      .labels({ team: "data" })
+      .annotations({ "example.com/owner": "pipelines" })
+      .runId(`identity-${Date.now()}`)
+      .outputNonce()
+      .volume({ name: "scratch", emptyDir: {} })
+      .container({ name: "main", image: "busybox", env: [{ name: "GREETING", value: "hi" }], command: ["sh", "-c", "sleep 4"] })
+      .inputFile("in.txt", "x")
+      .outputFiles("in.txt");
+    const compiled = job.compile();
+    let live: V1Pod | undefined;
+    const result = await runner.run(compiled, {
+      onEvent: (e) => {
+        if (e.type === "started" && live === undefined) {
+          live = {};
+          void kubectl(["get", "pod", "-l", `podkit.dev/run-id=${compiled.plan.pod.runId}`, "-n", NAMESPACE, "-o", "json"]).then((out) => {
+            live = (JSON.parse(out.stdout) as { items: V1Pod[] }).items[0];
+          });
+        }
+      },
+    });
+    await waitFor(async () => (live?.metadata === undefined ? undefined : live), 30_000);
+    const pod_ = live as V1Pod;
+    const nonce = pod_.spec?.containers.find((c) => c.name === "main")?.env?.find((e) => e.name === OUTPUT_NONCE_ENV)?.value;
+    expect(nonce).toMatch(/^[0-9a-f]{24}$/);
+    const expected = stampRunIdentity(compiled.manifest, compiled.plan.pod, { runId: result.runId, namespace: result.namespace, nonce });
+    expect(pod_.metadata?.namespace).toBe(NAMESPACE);
+    expect(pod_.metadata?.labels).toEqual(expected.metadata?.labels);
+    expect(pod_.metadata?.annotations ?? {}).toEqual(expected.metadata?.annotations ?? {});
+    const env = (p: V1Pod) => [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].map((c) => [c.name, c.env ?? []]);
+    expect(env(pod_)).toEqual(env(expected));
+    // The API server adds the service account's token volume; every other volume is the compiled one.
+    const volumes = (pod_.spec?.volumes ?? []).filter((v) => !v.name.startsWith("kube-api-access-"));
+    expect(volumes).toEqual(expected.spec?.volumes);
   });
 });
 

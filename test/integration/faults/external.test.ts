@@ -6,7 +6,7 @@
  */
 import { expect, test } from "vitest";
 import { KubernetesRunner } from "../../../lib/kubernetes/mod.ts";
-import { pod as newPod, type PodBuilder, type ProgressEvent } from "../../../lib/mod.ts";
+import { pod as newPod, type PodBuilder, type RunEvent } from "../../../lib/mod.ts";
 import { kubectl, waitFor } from "../_cluster.ts";
 import { ownNamespace, podsIn, rejection, report, SUITE_LABEL, waitNoPods } from "./_faults.ts";
 
@@ -21,16 +21,18 @@ function pod(): PodBuilder {
   return newPod().namespace(NAMESPACE).labels(LABELS).spec({ terminationGracePeriodSeconds: 2 });
 }
 
-/** Runs `builder`, calls `fault(podName)` at the first progress event `when` accepts. */
-async function runWithFault(builder: PodBuilder, when: (e: ProgressEvent) => boolean, fault: (podName: string) => Promise<void>) {
+/** Runs `builder`, calls `fault(podName)` at the first run event `when` accepts. */
+async function runWithFault(builder: PodBuilder, when: (e: RunEvent) => boolean, fault: (podName: string) => Promise<void>) {
   let faultAt: number | undefined;
   let faulted: Promise<void> | undefined;
+  let podName: string | undefined;
   const pending = rejection(
     builder.run(runner, {
-      onProgress: (e) => {
-        if (faulted === undefined && e.podName !== undefined && when(e)) {
+      onEvent: (e) => {
+        if (e.type === "created") podName = e.podName;
+        if (faulted === undefined && podName !== undefined && when(e)) {
           faultAt = performance.now();
-          faulted = fault(e.podName);
+          faulted = fault(podName);
         }
       },
     }),
@@ -50,7 +52,7 @@ test("a pod deleted while its inputs are uploaded: a typed error within seconds,
   const input = new Uint8Array(256 * 1024 * 1024).fill(7);
   const { error, detectedAfterMs } = await runWithFault(
     pod().container({ name: "main", image: "busybox", command: ["sh", "-c", "wc -c {{workingDir}}/big.bin"] }).inputFile("big.bin", input),
-    (e) => e.step === "uploadInputs" && (e.bytes ?? 0) > 0,
+    (e) => e.type === "transfer" && e.direction === "upload" && e.bytes > 0,
     deleteFromOutside,
   );
   expect(detectedAfterMs).toBeDefined();
@@ -69,7 +71,7 @@ test("a pod deleted while its outputs are downloaded: a typed error within secon
     pod()
       .container({ name: "main", image: "busybox", command: ["sh", "-c", "echo writing; head -c 400000000 /dev/zero > {{workingDir}}/big.bin; echo written"] })
       .outputFiles("big.bin"),
-    (e) => e.step === "downloadOutputs" && (e.bytes ?? 0) > 0,
+    (e) => e.type === "transfer" && e.direction === "download" && e.bytes > 0,
     deleteFromOutside,
   );
   expect(detectedAfterMs).toBeDefined();
@@ -87,7 +89,7 @@ test("a pod deleted while its outputs are downloaded: a typed error within secon
 test("a running pod evicted through the eviction API: a typed error within seconds, the lines printed so far, no pod left", async () => {
   const { error, detectedAfterMs } = await runWithFault(
     pod().container({ name: "main", image: "busybox", command: ["sh", "-c", "echo up; sleep 300"] }),
-    (e) => e.step === "waitRunning" && e.message === "Running",
+    (e) => e.type === "started" && e.container === "main",
     async (name) => {
       const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace: NAMESPACE } };
       const result = await kubectl(["create", "--raw", `/api/v1/namespaces/${NAMESPACE}/pods/${name}/eviction`, "-f", "-"], {
