@@ -1,59 +1,44 @@
-/**
- * Waits `ms` milliseconds, or rejects with the signal's reason as soon as it aborts. The
- * timer never outlives the wait.
- *
- * @example
- * ```ts
- * import { delay } from "./backoff.ts";
- * await delay(10, AbortSignal.timeout(1000));
- * ```
- */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Options of a {@link Backoff}. */
 export interface BackoffOptions {
-  /** @default 200 */
+  /** The first delay's ceiling, in milliseconds. @default 200 */
   readonly initialMs?: number;
-  /** @default 5000 */
+  /** The largest delay, in milliseconds. @default 5000 */
   readonly maxMs?: number;
+  /**
+   * Draw each delay between half its ceiling and the ceiling, so that clients that failed
+   * together do not retry together. Without jitter, each delay is its ceiling.
+   * @default true
+   */
+  readonly jitter?: boolean;
 }
 
 /**
- * Exponential backoff with jitter for reconnecting streams: 200 ms, 400 ms, … up to 5 s,
- * back to the start after a success.
+ * The one retry schedule of podkit: exponential delays (200 ms, 400 ms, … up to 5 s by
+ * default) with jitter, back to the start after a success. Reconnecting watches and log
+ * streams and retried transfers each use one with their own numbers.
  *
  * @example
  * ```ts
  * import { Backoff } from "./backoff.ts";
  * const backoff = new Backoff({ initialMs: 100 });
  * backoff.next(); // between 50 and 100
+ * backoff.next(); // between 100 and 200
  * backoff.reset();
+ * await backoff.wait(AbortSignal.timeout(1000)); // 50 to 100 ms again
  * ```
  */
 export class Backoff {
   readonly #initialMs: number;
   readonly #maxMs: number;
+  readonly #jitter: boolean;
   #attempt = 0;
 
   constructor(options: BackoffOptions = {}) {
     this.#initialMs = options.initialMs ?? 200;
     this.#maxMs = options.maxMs ?? 5000;
+    this.#jitter = options.jitter ?? true;
   }
 
   /** The number of delays drawn since the last reset. */
@@ -65,7 +50,7 @@ export class Backoff {
   next(): number {
     const ceiling = Math.min(this.#maxMs, this.#initialMs * 2 ** this.#attempt);
     this.#attempt += 1;
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    return this.#jitter ? Math.round(ceiling / 2 + (Math.random() * ceiling) / 2) : ceiling;
   }
 
   /** Starts over after a success. */
@@ -73,8 +58,16 @@ export class Backoff {
     this.#attempt = 0;
   }
 
-  /** Waits for the next delay. */
-  wait(signal?: AbortSignal): Promise<void> {
-    return delay(this.next(), signal);
+  /**
+   * Waits for the next delay, or rejects with the signal's reason as soon as it aborts.
+   * The timer never outlives the wait.
+   */
+  async wait(signal?: AbortSignal): Promise<void> {
+    try {
+      await sleep(this.next(), undefined, { signal });
+    } catch (error) {
+      // node:timers rejects with its own AbortError; callers expect the signal's reason.
+      throw signal?.aborted === true ? signal.reason : error;
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { Backoff } from "../backoff.ts";
 import { ExecConnectionError } from "./exec.ts";
 
 /** Options of {@link retryOnConnectionLoss}. */
@@ -16,23 +17,14 @@ export interface RetryOptions {
  */
 export async function retryOnConnectionLoss<T>(step: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { retries, signal, baseDelayMs = 1000 } = options;
+  const backoff = new Backoff({ initialMs: baseDelayMs, maxMs: 8000, jitter: false });
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {
       return await step(attempt);
     } catch (error) {
       if (!(error instanceof ExecConnectionError) || attempt > retries || signal?.aborted) throw error;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        }, Math.min(baseDelayMs * 2 ** (attempt - 1), 8000));
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          reject(signal?.reason);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-      });
+      await backoff.wait(signal);
     }
   }
 }

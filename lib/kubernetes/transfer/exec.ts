@@ -1,5 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Readable, Writable } from "node:stream";
+import { Backoff } from "../backoff.ts";
 import { transportFor, type ChannelSocket } from "../transport/transport.ts";
 import { exitCodeOfStatus } from "./_status.ts";
 
@@ -210,6 +211,7 @@ export async function execInPod(
   // The command starts only once the upgrade succeeds, so a failed connection attempt
   // can be retried without running anything twice.
   const attempts = Math.max(1, (options.connectRetries ?? 4) + 1);
+  const backoff = new Backoff({ initialMs: 250, maxMs: 4000, jitter: false });
   for (let attempt = 1; ; attempt++) {
     try {
       socket = await connectOnce(target.kubeConfig, path, onFrame, signal);
@@ -222,7 +224,7 @@ export async function execInPod(
         const message = `Cannot exec ${what} in ${where}${tries}: ${describe(cause)}`;
         throw isTransient(cause) ? new ExecConnectionError(message, { started: false, cause }) : new Error(message, { cause });
       }
-      await sleep(Math.min(250 * 2 ** (attempt - 1), 4000), signal);
+      await backoff.wait(signal);
     }
   }
   const ws = socket;
@@ -380,20 +382,6 @@ function isTransient(error: unknown): boolean {
   if (code !== undefined && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH"].includes(code)) return true;
   const match = /Unexpected server response: (\d+)/.exec(describe(error));
   return match !== null && (match[1] === "429" || match[1]?.startsWith("5") === true);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Ends `stream` and resolves once everything written has been flushed. */
