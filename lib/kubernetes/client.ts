@@ -1,4 +1,5 @@
 import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { apiStatus } from "./api_error.ts";
 import { openStream } from "./http.ts";
 import { makeApiClient } from "./transport/api_client.ts";
 import { LineSplitter } from "./logs/line_splitter.ts";
@@ -72,8 +73,8 @@ export class KubernetesClient {
       });
       return true;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === 404 || code === 409) return false;
+      const status = apiStatus(error);
+      if (status === 404 || status === 409) return false;
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import type { LogLine } from "../../run/result.ts";
+import { apiStatus } from "../api_error.ts";
 import { Backoff, type BackoffOptions } from "../backoff.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { LogCursor, parseLogLine, type TimestampedLine } from "./log_cursor.ts";
@@ -17,7 +18,8 @@ export interface LogStreamRequest {
 
 /**
  * Opens container logs. The iterable ends when the server ends the stream and throws when
- * the connection breaks; errors carry the HTTP `status` when the server refused.
+ * the connection breaks; errors carry the HTTP status when the server refused (as
+ * `apiStatus` of `api_error.ts` reads it).
  */
 export interface LogSource {
   /** Opens a log stream: its bytes, and a way to close it early. */
@@ -62,11 +64,6 @@ export interface FollowLogsReport {
 }
 
 const decoder = new TextDecoder("utf-8");
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : undefined;
-}
 
 /**
  * Follows one container's log without losing or repeating a line. Reads with
@@ -128,7 +125,7 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
       options.onActivity?.();
     } catch (error) {
       if (signal.aborted) break;
-      const status = statusOf(error);
+      const status = apiStatus(error);
       if (status === 404) return report(lines, opened, `the pod is gone: ${(error as Error).message}`);
       if ((status === 401 || status === 403) && backoff.attempts >= 3) {
         return report(lines, opened, `the API server refused the log: ${(error as Error).message}`);
