@@ -1,8 +1,8 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { PodEvent } from "../../run/result.ts";
 import { isoTime as iso } from "../_plain.ts";
-import { Backoff } from "../backoff.ts";
 import type { KubernetesClient } from "../client.ts";
+import { listAndWatch, type ListWatchSource } from "./list_watch.ts";
 
 /**
  * Converts a core/v1 Event to a {@link PodEvent}, oldest fields first: `firstTimestamp`
@@ -101,41 +101,24 @@ export async function followPodEvents(
   podName: string,
   options: { readonly signal: AbortSignal; readonly onEvent: (event: PodEvent) => void },
 ): Promise<void> {
-  const { signal } = options;
   const seen = new Set<string>();
-  const backoff = new Backoff({ initialMs: 500, maxMs: 5000 });
   const report = (event: CoreV1Event): void => {
     const key = `${event.metadata.uid ?? event.metadata.name ?? ""}:${event.count ?? event.series?.count ?? 1}`;
     if (seen.has(key)) return;
     seen.add(key);
-    options.onEvent(toPodEvent(event));
-  };
-  let resourceVersion: string | undefined;
-  while (!signal.aborted) {
     try {
-      if (resourceVersion === undefined) {
-        const listed = await client.listPodEventsRaw(namespace, podName);
-        listed.items.forEach(report);
-        resourceVersion = listed.resourceVersion;
-      }
-      const openedAt = Date.now();
-      for await (const raw of client.watchPodEvents(namespace, podName, resourceVersion, signal)) {
-        const event = raw.object as CoreV1Event;
-        if (raw.type === "ERROR") {
-          resourceVersion = undefined;
-          break;
-        }
-        if (event.metadata?.resourceVersion !== undefined) resourceVersion = event.metadata.resourceVersion;
-        if (raw.type === "ADDED" || raw.type === "MODIFIED") report(event);
-      }
-      // A stream the server ends at once every time must not spin.
-      if (Date.now() - openedAt < 1000) await backoff.wait(signal).catch(() => undefined);
-      else backoff.reset();
-    } catch (error) {
-      if (signal.aborted) return;
-      if ((error as { status?: unknown }).status === 410) resourceVersion = undefined;
-      await backoff.wait(signal).catch(() => undefined);
+      options.onEvent(toPodEvent(event));
+    } catch {
+      // A failing callback must not end the following.
     }
+  };
+  const source: ListWatchSource<CoreV1Event> = {
+    list: () => client.listPodEventsRaw(namespace, podName),
+    watch: (resourceVersion, signal) => client.watchPodEvents(namespace, podName, resourceVersion, signal),
+  };
+  for await (const change of listAndWatch(source, { signal: options.signal, backoff: { initialMs: 500, maxMs: 5000 } })) {
+    if (change.type === "listed") change.items.forEach(report);
+    else if (change.type === "ADDED" || change.type === "MODIFIED") report(change.object);
   }
 }
 

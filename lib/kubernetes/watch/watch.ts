@@ -1,33 +1,18 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import { match, P } from "ts-pattern";
-import { Backoff, type BackoffOptions } from "../backoff.ts";
+import { apiStatus } from "../api_error.ts";
+import type { BackoffOptions } from "../backoff.ts";
+import { listAndWatch, type ListedObjects, type ListWatchSource, type RelistReason } from "./list_watch.ts";
 
-/** One event of a Kubernetes watch stream, as the API server sends it. */
-export interface RawWatchEvent {
-  /** `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`. */
-  readonly type: string;
-  /** The object, a bookmark's metadata, or a `Status` for errors. */
-  readonly object: unknown;
-}
+export type { RawWatchEvent } from "./list_watch.ts";
 
-/** A list of pods and the resourceVersion to watch from. */
-export interface PodList {
-  /** The pods listed (zero or one for a watch on one pod). */
-  readonly items: readonly V1Pod[];
-  /** The list's resourceVersion. */
-  readonly resourceVersion: string;
-}
+/** A list of pods (zero or one for a watch on one pod) and the resourceVersion to watch from. */
+export type PodList = ListedObjects<V1Pod>;
 
-/** What the watch loop needs from the API server, scoped to one pod. */
-export interface PodWatchSource {
-  /** Lists the pod (zero or one item) and returns the list's resourceVersion. */
-  list(signal: AbortSignal): Promise<PodList>;
-  /**
-   * Watches from `resourceVersion` with bookmarks. The iterable ends when the server
-   * closes the stream and throws when the connection breaks or the server refuses.
-   */
-  watch(resourceVersion: string, signal: AbortSignal): AsyncIterable<RawWatchEvent>;
-}
+/**
+ * What the watch loop needs from the API server, scoped to one pod: a list of zero or one
+ * pod, and a watch from a resourceVersion.
+ */
+export type PodWatchSource = ListWatchSource<V1Pod>;
 
 /** What {@link watchPod} reports. */
 export type PodWatchEvent =
@@ -51,23 +36,7 @@ export interface WatchPodOptions {
   /** Delays between failed attempts. @default { initialMs: 200, maxMs: 5000 } */
   readonly backoff?: BackoffOptions;
   /** Called on every relist, with why: `start`, `gone` (410) or `error`. */
-  readonly onRelist?: (why: "start" | "gone" | "error") => void;
-}
-
-type StreamOutcome =
-  | { readonly kind: "pod"; readonly pod: V1Pod }
-  | { readonly kind: "deleted"; readonly pod?: V1Pod }
-  | { readonly kind: "gone" }
-  | { readonly kind: "error"; readonly error: unknown }
-  | { readonly kind: "none" };
-
-/** An HTTP status or a `Status` object's code, wherever an error carries it. */
-function statusCode(error: unknown): number | undefined {
-  return match(error)
-    .with({ status: P.number }, (e) => e.status)
-    .with({ code: P.number }, (e) => e.code)
-    .with({ statusCode: P.number }, (e) => e.statusCode)
-    .otherwise(() => undefined);
+  readonly onRelist?: (why: RelistReason) => void;
 }
 
 /**
@@ -88,91 +57,36 @@ function statusCode(error: unknown): number | undefined {
  * ```
  */
 export async function* watchPod(source: PodWatchSource, options: WatchPodOptions): AsyncGenerator<PodWatchEvent, void, undefined> {
-  const { signal } = options;
-  const backoff = new Backoff(options.backoff);
   let uid: string | undefined;
-  let resourceVersion: string | undefined;
-  let relistWhy: "start" | "gone" | "error" = "start";
-
-  while (!signal.aborted) {
-    if (resourceVersion === undefined) {
-      options.onRelist?.(relistWhy);
-      let listed: PodList;
-      try {
-        listed = await source.list(signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        if (statusCode(error) === 404) {
+  const replaced = (pod: V1Pod): boolean => uid !== undefined && pod.metadata?.uid !== undefined && pod.metadata.uid !== uid;
+  for await (const change of listAndWatch(source, options)) {
+    switch (change.type) {
+      case "listFailed":
+        if (apiStatus(change.error) !== 404) break;
+        yield { type: "deleted" };
+        return;
+      case "listed": {
+        // A relist that no longer finds the pod, or finds another of its name, saw it go.
+        const pod = change.items[0];
+        if (pod === undefined || (uid !== undefined && pod.metadata?.uid !== uid)) {
           yield { type: "deleted" };
           return;
         }
-        await backoff.wait(signal).catch(() => undefined);
-        continue;
+        uid = pod.metadata?.uid;
+        yield { type: "pod", pod };
+        break;
       }
-      backoff.reset();
-      const pod = listed.items[0];
-      if (pod === undefined || (uid !== undefined && pod.metadata?.uid !== uid)) {
-        yield { type: "deleted" };
-        return;
-      }
-      uid = pod.metadata?.uid;
-      resourceVersion = listed.resourceVersion;
-      yield { type: "pod", pod };
-    }
-
-    let gone = false;
-    const openedAt = Date.now();
-    try {
-      for await (const event of source.watch(resourceVersion, signal)) {
-        const outcome = match<RawWatchEvent, StreamOutcome>(event)
-          .with({ type: P.union("ADDED", "MODIFIED") }, (e) => {
-            const pod = e.object as V1Pod;
-            if (uid !== undefined && pod.metadata?.uid !== undefined && pod.metadata.uid !== uid) return { kind: "deleted" };
-            resourceVersion = pod.metadata?.resourceVersion ?? resourceVersion;
-            return { kind: "pod", pod };
-          })
-          .with({ type: "DELETED" }, (e) => ({ kind: "deleted", pod: e.object as V1Pod }))
-          .with({ type: "BOOKMARK" }, (e) => {
-            resourceVersion = (e.object as V1Pod).metadata?.resourceVersion ?? resourceVersion;
-            return { kind: "none" };
-          })
-          .with({ type: "ERROR" }, (e) => (statusCode(e.object) === 410 ? { kind: "gone" } : { kind: "error", error: e.object }))
-          .otherwise(() => ({ kind: "none" }));
-        if (outcome.kind === "deleted") {
-          yield outcome.pod === undefined ? { type: "deleted" } : { type: "deleted", pod: outcome.pod };
+      case "ADDED":
+      case "MODIFIED":
+        if (replaced(change.object)) {
+          yield { type: "deleted" };
           return;
         }
-        if (outcome.kind === "pod") {
-          backoff.reset();
-          yield { type: "pod", pod: outcome.pod };
-        }
-        if (outcome.kind === "gone") {
-          gone = true;
-          break;
-        }
-        if (outcome.kind === "error") throw Object.assign(new Error("The watch stream reported an error"), { cause: outcome.error });
-      }
-    } catch (error) {
-      if (signal.aborted) return;
-      if (statusCode(error) === 410) {
-        gone = true;
-      } else {
-        // A broken stream: reopen from the last version seen, after a pause. Repeated
-        // failures fall back to a relist, which also notices a pod deleted meanwhile.
-        await backoff.wait(signal).catch(() => undefined);
-        if (backoff.attempts >= 3) {
-          resourceVersion = undefined;
-          relistWhy = "error";
-        }
-        continue;
-      }
+        yield { type: "pod", pod: change.object };
+        break;
+      case "DELETED":
+        yield { type: "deleted", pod: change.object };
+        return;
     }
-    if (gone) {
-      resourceVersion = undefined;
-      relistWhy = "gone";
-    }
-    // Otherwise the server closed the stream at its timeout: reopen where it ended, at
-    // once unless it closes right away every time.
-    if (!gone && Date.now() - openedAt < 1000) await backoff.wait(signal).catch(() => undefined);
   }
 }
