@@ -100,6 +100,89 @@ export interface ConnectionOptions {
   readonly kubeconfigPath?: string;
 }
 
+/**
+ * What a connection option does under Node: `override` replaces the server, CA or
+ * credentials of the kubeconfig's context; `namespace` is the namespace the pod goes to
+ * when it names none; `kubeconfig` picks the kubeconfig file or context; `none` is
+ * accepted for Kestra's sake and changes nothing (client-node picks API versions and key
+ * algorithms itself); `unsupported` is refused, with the PEM alternative to use (Java key
+ * and trust stores, TLS switches Node has not).
+ */
+export type ConnectionOptionEffect = "override" | "namespace" | "kubeconfig" | "none" | "unsupported";
+
+/** How a connection option is read and used: see {@link CONNECTION_OPTIONS}. */
+export interface ConnectionOptionRule {
+  /** The kind of value: text, a flag, or a command to run (`{ command, args }`). */
+  readonly value: "string" | "boolean" | "command";
+  /** What it does. */
+  readonly effect: ConnectionOptionEffect;
+  /** Whether Kestra's PodCreate has it (`context` and `kubeconfigPath` are podkit's own). */
+  readonly kestra: boolean;
+}
+
+/**
+ * Every connection option, the one list the builder's checks, the Kestra reader and the
+ * Kubernetes client configuration derive theirs from. A key of {@link ConnectionOptions}
+ * missing here fails the type check.
+ *
+ * @example
+ * ```ts
+ * import { CONNECTION_OPTIONS } from "./description.ts";
+ * CONNECTION_OPTIONS.oauthToken.effect; // "override"
+ * CONNECTION_OPTIONS.kubeconfigPath.kestra; // false
+ * ```
+ */
+export const CONNECTION_OPTIONS = Object.freeze({
+  masterUrl: { value: "string", effect: "override", kestra: true },
+  apiVersion: { value: "string", effect: "none", kestra: true },
+  namespace: { value: "string", effect: "namespace", kestra: true },
+  oauthToken: { value: "string", effect: "override", kestra: true },
+  oauthTokenProvider: { value: "command", effect: "override", kestra: true },
+  username: { value: "string", effect: "override", kestra: true },
+  password: { value: "string", effect: "override", kestra: true },
+  caCertData: { value: "string", effect: "override", kestra: true },
+  caCertFile: { value: "string", effect: "override", kestra: true },
+  clientCertData: { value: "string", effect: "override", kestra: true },
+  clientCertFile: { value: "string", effect: "override", kestra: true },
+  clientKeyData: { value: "string", effect: "override", kestra: true },
+  clientKeyFile: { value: "string", effect: "override", kestra: true },
+  clientKeyAlgo: { value: "string", effect: "none", kestra: true },
+  clientKeyPassphrase: { value: "string", effect: "unsupported", kestra: true },
+  trustCerts: { value: "boolean", effect: "override", kestra: true },
+  disableHostnameVerification: { value: "boolean", effect: "unsupported", kestra: true },
+  keyStoreFile: { value: "string", effect: "unsupported", kestra: true },
+  keyStorePassphrase: { value: "string", effect: "unsupported", kestra: true },
+  trustStoreFile: { value: "string", effect: "unsupported", kestra: true },
+  trustStorePassphrase: { value: "string", effect: "unsupported", kestra: true },
+  context: { value: "string", effect: "kubeconfig", kestra: false },
+  kubeconfigPath: { value: "string", effect: "kubeconfig", kestra: false },
+} as const satisfies Readonly<Record<keyof ConnectionOptions, ConnectionOptionRule>>);
+
+/**
+ * The names of every connection option, in the order of {@link CONNECTION_OPTIONS}.
+ *
+ * @example
+ * ```ts
+ * import { CONNECTION_OPTION_NAMES } from "./description.ts";
+ * CONNECTION_OPTION_NAMES.includes("oauthToken"); // true
+ * ```
+ */
+export const CONNECTION_OPTION_NAMES: readonly (keyof ConnectionOptions)[] = Object.freeze(Object.keys(CONNECTION_OPTIONS) as (keyof ConnectionOptions)[]);
+
+/**
+ * The names of the connection options that `filter` keeps, in the order of
+ * {@link CONNECTION_OPTIONS}.
+ *
+ * @example
+ * ```ts
+ * import { connectionOptionNames } from "./description.ts";
+ * connectionOptionNames((rule) => rule.value === "boolean"); // ["trustCerts", "disableHostnameVerification"]
+ * ```
+ */
+export function connectionOptionNames(filter: (rule: ConnectionOptionRule) => boolean): (keyof ConnectionOptions)[] {
+  return CONNECTION_OPTION_NAMES.filter((name) => filter(CONNECTION_OPTIONS[name]));
+}
+
 /** The timeouts of a run, as given to the builder (validated by `compile()`). */
 export interface TimeoutInputs {
   /** From creation until the pod runs. @default "PT10M" */

@@ -1,6 +1,6 @@
 import type { V1Container, V1Volume } from "@kubernetes/client-node";
 import picomatch from "picomatch";
-import type { ConnectionOptions, PodDescription } from "./description.ts";
+import { CONNECTION_OPTION_NAMES, type PodDescription } from "./description.ts";
 import { parseDuration } from "./duration.ts";
 import type { ValidationIssue } from "../run/errors.ts";
 import { FILE_TRANSFER, LABELS } from "../plan/plan.ts";
@@ -30,31 +30,6 @@ const SERVER_SET_METADATA: readonly string[] = [
   "managedFields",
 ];
 const MAX_ANNOTATIONS_BYTES = 256 * 1024;
-const CONNECTION_KEYS: readonly (keyof ConnectionOptions)[] = [
-  "masterUrl",
-  "apiVersion",
-  "namespace",
-  "oauthToken",
-  "oauthTokenProvider",
-  "username",
-  "password",
-  "caCertData",
-  "caCertFile",
-  "clientCertData",
-  "clientCertFile",
-  "clientKeyData",
-  "clientKeyFile",
-  "clientKeyAlgo",
-  "clientKeyPassphrase",
-  "trustCerts",
-  "disableHostnameVerification",
-  "keyStoreFile",
-  "keyStorePassphrase",
-  "trustStoreFile",
-  "trustStorePassphrase",
-  "context",
-  "kubeconfigPath",
-];
 
 type Issues = ValidationIssue[];
 
@@ -436,7 +411,7 @@ function checkRun(description: PodDescription, issues: Issues): void {
   }
   const connection = description.connection as Record<string, unknown> | undefined;
   if (connection === undefined) return;
-  const known: ReadonlySet<string> = new Set(CONNECTION_KEYS);
+  const known: ReadonlySet<string> = new Set(CONNECTION_OPTION_NAMES);
   for (const key of Object.keys(connection)) {
     if (!known.has(key)) {
       const suggestion = closest(key, known);

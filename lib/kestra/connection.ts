@@ -1,35 +1,8 @@
-import type { ConnectionOptions } from "../compile/description.ts";
+import { CONNECTION_OPTION_NAMES, CONNECTION_OPTIONS, connectionOptionNames, type ConnectionOptions } from "../compile/description.ts";
 import { at, checkKeys, describe, expectBoolean, expectRecord, expectString, type Issues } from "./_check.ts";
 
-/** Every connection property of Kestra's PodCreate, all mapped to {@link ConnectionOptions}. */
-export const KESTRA_CONNECTION_KEYS = [
-  "masterUrl",
-  "apiVersion",
-  "caCertData",
-  "caCertFile",
-  "clientCertData",
-  "clientCertFile",
-  "clientKeyData",
-  "clientKeyFile",
-  "clientKeyAlgo",
-  "clientKeyPassphrase",
-  "disableHostnameVerification",
-  "keyStoreFile",
-  "keyStorePassphrase",
-  "trustStoreFile",
-  "trustStorePassphrase",
-  "namespace",
-  "oauthToken",
-  "oauthTokenProvider",
-  "password",
-  "trustCerts",
-  "username",
-] as const;
-
-/** podkit adds a kubeconfig file and context to Kestra's connection properties. */
-const PODKIT_CONNECTION_KEYS = [...KESTRA_CONNECTION_KEYS, "context", "kubeconfigPath"] as const;
-
-const BOOLEAN_KEYS = new Set<string>(["disableHostnameVerification", "trustCerts"]);
+/** Kestra's PodCreate has every connection option but podkit's `context` and `kubeconfigPath`. */
+const KESTRA_CONNECTION_KEYS = connectionOptionNames((rule) => rule.kestra);
 
 function readTokenProvider(raw: unknown, path: string, issues: Issues): ConnectionOptions["oauthTokenProvider"] {
   const record = expectRecord(raw, path, issues);
@@ -56,17 +29,18 @@ function readTokenProvider(raw: unknown, path: string, issues: Issues): Connecti
 export function readConnection(raw: unknown, path: string, issues: Issues, form: "kestra" | "podkit"): ConnectionOptions | undefined {
   const record = expectRecord(raw, path, issues);
   if (record === undefined) return undefined;
-  const known: readonly string[] = form === "kestra" ? KESTRA_CONNECTION_KEYS : PODKIT_CONNECTION_KEYS;
+  const known = form === "kestra" ? KESTRA_CONNECTION_KEYS : CONNECTION_OPTION_NAMES;
   checkKeys(record, known, path, issues, form === "kestra" ? { context: "give the kubeconfig context with --context", kubeconfigPath: "give the kubeconfig with --kubeconfig" } : {});
   const out: Record<string, unknown> = {};
   for (const key of known) {
     const value = record[key];
     if (value === undefined || value === null) continue;
     const keyPath = at(path, key);
-    if (key === "oauthTokenProvider") {
+    const kind = CONNECTION_OPTIONS[key].value;
+    if (kind === "command") {
       const provider = readTokenProvider(value, keyPath, issues);
       if (provider !== undefined) out[key] = provider;
-    } else if (BOOLEAN_KEYS.has(key)) {
+    } else if (kind === "boolean") {
       const flag = expectBoolean(value, keyPath, issues);
       if (flag !== undefined) out[key] = flag;
     } else {

@@ -1,34 +1,13 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
-import type { ConnectionOptions } from "../compile/description.ts";
+import { connectionOptionNames, type ConnectionOptions } from "../compile/description.ts";
 import { withoutUndefined as defined } from "./_plain.ts";
 
 const run = promisify(execFile);
 
-const UNSUPPORTED: readonly (keyof ConnectionOptions)[] = [
-  "keyStoreFile",
-  "keyStorePassphrase",
-  "trustStoreFile",
-  "trustStorePassphrase",
-  "clientKeyPassphrase",
-  "disableHostnameVerification",
-];
-
-const OVERRIDES: readonly (keyof ConnectionOptions)[] = [
-  "masterUrl",
-  "oauthToken",
-  "oauthTokenProvider",
-  "username",
-  "password",
-  "caCertData",
-  "caCertFile",
-  "clientCertData",
-  "clientCertFile",
-  "clientKeyData",
-  "clientKeyFile",
-  "trustCerts",
-];
+const UNSUPPORTED = connectionOptionNames((rule) => rule.effect === "unsupported");
+const OVERRIDES = connectionOptionNames((rule) => rule.effect === "override");
 
 /** Kubeconfig data fields hold base64; the connection options hold PEM text. */
 function base64(text: string | undefined): string | undefined {
