@@ -67,34 +67,3 @@ export function suggestName(value: string): string {
     .replace(/-+$/, "");
   return cleaned === "" ? "podkit" : cleaned;
 }
-
-/** Levenshtein distance, to suggest the closest known field name. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
-/** The candidate closest to `name`, if it is close enough to be a likely typo. */
-export function closest(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  const tolerance = Math.max(2, Math.floor(name.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
-}

@@ -5,7 +5,7 @@
 import type { ValidationIssue } from "../run/errors.ts";
 import { KUBERNETES_MODELS } from "./_kubernetes_schema.ts";
 import { isPlainObject } from "./_data.ts";
-import { closest } from "./_names.ts";
+import { closest } from "./_suggest.ts";
 
 const ARRAY = /^Array<(.+)>$/;
 

@@ -5,7 +5,8 @@
 
 import type { ValidationIssue } from "../run/errors.ts";
 import { isPlainObject } from "./_data.ts";
-import { checkDns1123Label, checkLabelValue, checkQualifiedName, closest } from "./_names.ts";
+import { checkDns1123Label, checkLabelValue, checkQualifiedName } from "./_names.ts";
+import { closest } from "./_suggest.ts";
 import { compareQuantities, parseQuantity, type Quantity } from "./_quantity.ts";
 import { childPath } from "./_schema_check.ts";
 

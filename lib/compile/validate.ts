@@ -11,8 +11,8 @@ import {
   checkDns1123Subdomain,
   checkLabelValue,
   checkQualifiedName,
-  closest,
 } from "./_names.ts";
+import { closest } from "./_suggest.ts";
 import { checkFields, childPath } from "./_schema_check.ts";
 import { checkContainerValues, checkMergedResources, checkPodSpecValues, checkQuantityMap, checkResources } from "./_value_rules.ts";
 import { KEYED_LISTS, keyedEntryIdentity, mergeDefaults } from "./defaults.ts";

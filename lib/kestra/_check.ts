@@ -1,6 +1,6 @@
 // Checks of plain data read from YAML or JSON, collecting every problem with its path.
+import { closest } from "../compile/_suggest.ts";
 import type { ValidationIssue } from "../run/errors.ts";
-import { suggest } from "./_suggest.ts";
 
 /** Collects problems; the caller throws them all at once. */
 export class Issues {
@@ -52,7 +52,7 @@ export function checkKeys(
       issues.add(at(path, key), `not supported: ${why}`);
       continue;
     }
-    const guess = suggest(key, known);
+    const guess = closest(key, known);
     issues.add(at(path, key), guess === undefined ? `unknown property; expected one of ${known.map((k) => `"${k}"`).join(", ")}` : `unknown property; did you mean "${guess}"?`);
   }
 }
