@@ -1,9 +1,11 @@
 /**
  * The `podkit` command line against the cluster under test: the four Kestra reference
- * examples run unchanged through `podkit run`, progress and logs appear in order, exit
- * codes are the pod's, and Ctrl-C deletes the pod.
+ * examples run unchanged through `podkit run`, the run's events and logs appear in order,
+ * exit codes are the pod's, and Ctrl-C deletes the pod. Also the progress-bar example,
+ * run as a user would run it.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,11 +33,11 @@ interface Spawned {
   readonly stderr: () => string;
 }
 
-function start(args: readonly string[], options: { combinedFile?: string } = {}): Spawned {
+function start(args: readonly string[], options: { combinedFile?: string; script?: string } = {}): Spawned {
   const env = { ...process.env, KUBECONFIG: kubeconfigPath(), NO_COLOR: "1" };
   const fd = options.combinedFile === undefined ? undefined : openSync(options.combinedFile, "w");
   // One file for both streams keeps the order in which the CLI wrote its lines.
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env, stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", fd, fd] });
+  const child = spawn(process.execPath, [options.script ?? MAIN, ...args], { cwd: ROOT, env, stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", fd, fd] });
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -51,6 +53,8 @@ function start(args: readonly string[], options: { combinedFile?: string } = {})
 }
 
 const podkit = (args: readonly string[], options: { combinedFile?: string } = {}): Promise<Run> => start(args, options).done;
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const TEN_LINES = Array.from({ length: 10 }, (_, i) => `unittest | ${i + 1}`);
 
@@ -70,7 +74,7 @@ describe("podkit run on the four Kestra reference examples", () => {
       expect(run.stderr).toContain("podkit done");
       expect(run.code).toBe(0);
       expect(readFileSync(join(outputDir, "out.txt"))).toEqual(readFileSync(input));
-      expect(run.stderr).toMatch(new RegExp(`^podkit output {5}out\\.txt \\(\\d+ B, sha256 [0-9a-f]{12}\\) ${outputDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/out\\.txt$`, "m"));
+      expect(run.stderr).toMatch(new RegExp(`^podkit output {5}out\\.txt \\(\\d+ B, sha256 [0-9a-f]{12}\\) ${escape(outputDir)}/out\\.txt$`, "m"));
     },
   );
 });
@@ -111,6 +115,54 @@ describe("what podkit run shows, in order", () => {
     expect(found.every((i) => i >= 0)).toBe(true);
     expect([...found].sort((a, b) => a - b)).toEqual(found);
     expect(lines.some((l) => /^podkit uploading {2}Uploaded 1 file/.test(l))).toBe(true);
+  });
+});
+
+describe("what podkit run shows of transfers and results", () => {
+  test("a 4 MB input shows its bytes while it goes up, and each transfer once done, sized once in SI units", async () => {
+    const big = join(dir, "big.bin");
+    writeFileSync(big, Buffer.alloc(4_000_000, "podkit "));
+    const outputDir = mkdtempSync(join(dir, "out-"));
+    const run = await podkit(["run", join(EXAMPLES, "input-and-output-files.yaml"), "--input", `file=${big}`, "-o", outputDir]);
+    expect(run.code).toBe(0);
+    const lines = run.stderr.split("\n");
+    expect(lines).toContain("podkit uploading  Uploaded 1 file (4.0 MB)");
+    expect(lines).toContain("podkit collecting Collected 1 file (4.0 MB)");
+    for (const line of lines.filter((l) => l.startsWith("podkit uploading  Uploading "))) {
+      expect(line).toMatch(/^podkit uploading {2}Uploading input files \(\d+(\.\d)? [kM]?B of 4\.0 MB\)$/);
+    }
+    // One size a line: the old rendering printed `(4.0 MB) (4.0 MB)`.
+    expect(run.stderr).not.toMatch(/\(\d[^)]*B\) \(/);
+    expect(readFileSync(join(outputDir, "out.txt"))).toEqual(readFileSync(big));
+  });
+
+  test("--json carries the one result shape: failed, logTail and the run's identity", async () => {
+    const run = await podkit(["run", "--json", join(EXAMPLES, "launch-a-pod.yaml")]);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { ok: boolean; result: { failed: boolean; logTail: string[]; runId: string; phase: string } };
+    expect(out.ok).toBe(true);
+    expect(out.result).toMatchObject({ failed: false, phase: "Succeeded" });
+    expect(out.result.logTail.at(-1)).toBe("unittest: 10");
+    expect(out.result.runId).not.toBe("");
+  });
+});
+
+describe("examples/05-progress-bar.ts", () => {
+  test("draws the bar of each transfer from its events, prints the container's lines, and brings back a byte-exact copy", async () => {
+    const run = await start([], { script: join(ROOT, "examples", "05-progress-bar.ts") }).done;
+    expect(run.code, run.stderr).toBe(0);
+    const bars = run.stderr.split("\n").filter((l) => l !== "");
+    expect(bars).toEqual([
+      "upload   [########################] 100%  4.0 MB of 4.0 MB, 1 file",
+      expect.stringMatching(/^download \[#{24}\] 100% {2}4\.0 MB of 4\.0 MB, 2 files$/),
+    ]);
+    expect(run.stdout).toContain("[main] received 4000000 bytes\n");
+    const digest = /^\[main\] ([0-9a-f]{64}) {2}data\.bin$/m.exec(run.stdout)?.[1];
+    const copy = /^output copy\.bin: (\S+) \(4\.0 MB, sha256 [0-9a-f]{12}\)$/m.exec(run.stdout)?.[1];
+    expect(digest).toBeDefined();
+    expect(copy).toBeDefined();
+    expect(createHash("sha256").update(readFileSync(copy as string)).digest("hex")).toBe(digest);
+    expect(run.stdout).toMatch(/^pod default\/main-[a-z0-9]+ ended Succeeded, exit code 0$/m);
   });
 });
 
