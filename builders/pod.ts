@@ -7,9 +7,11 @@ import {
   type FileSidecar,
   type InputContent,
   type PodDescription,
+  type RetryInput,
   type TimeoutInputs,
 } from "../lib/compile/description.ts";
-import type { DurationInput } from "../lib/compile/duration.ts";
+import { parseDuration, type DurationInput } from "../lib/compile/duration.ts";
+import type { FinishPolicy } from "../lib/plan/policy.ts";
 import type { CompiledPod, RunResult } from "../lib/run/result.ts";
 import type { RunOptions, Runner } from "../lib/run/runner.ts";
 
@@ -43,7 +45,9 @@ function emptyDescription(name: string | undefined): PodDescription {
     workingDir: DESCRIPTION_DEFAULTS.workingDir,
     fileSidecar: Object.freeze({ image: DESCRIPTION_DEFAULTS.fileSidecarImage }),
     timeouts: DESCRIPTION_DEFAULTS.timeouts,
-    delete: true,
+    onFinish: "delete",
+    acceptExitCodes: Object.freeze([]),
+    allowFailure: false,
     resume: true,
     outputNonce: false,
   });
@@ -461,8 +465,9 @@ export class PodBuilder {
   }
 
   /**
-   * Whether to delete the pod when the run ends, successful or not. An aborted run
-   * always deletes it.
+   * Whether to delete the pod when the run ends, successful or not: the Kestra-compatible
+   * shorthand of {@link PodBuilder.onFinish} (`true` is `"delete"`, `false` is `"keep"`).
+   * An aborted run always deletes it.
    *
    * @default true
    * @example
@@ -473,7 +478,114 @@ export class PodBuilder {
    */
   delete(enabled = true): PodBuilder {
     requireBoolean("delete", enabled);
-    return this.#with({ delete: enabled });
+    return this.#with({ onFinish: enabled ? "delete" : "keep" });
+  }
+
+  /**
+   * What happens to the pod when the run ends: `"delete"` always; `"keepOnFailure"` keeps
+   * a failed run's pod for a post-mortem (its name is in the error) and deletes a
+   * succeeded one; `"keep"` never deletes. An aborted run always deletes its pod. A kept
+   * pod carries the annotation `podkit.dev/finished-at`, which `podkit gc` goes by.
+   *
+   * @default "delete"
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * pod().onFinish("keepOnFailure");
+   * ```
+   */
+  onFinish(policy: FinishPolicy): PodBuilder {
+    if (policy !== "delete" && policy !== "keepOnFailure" && policy !== "keep") {
+      throw new TypeError(`Cannot use onFinish(${describeValue(policy)}): expected "delete", "keepOnFailure" or "keep"`);
+    }
+    return this.#with({ onFinish: policy });
+  }
+
+  /**
+   * Retries the run in a fresh pod when an attempt fails in a way worth retrying. Each
+   * attempt is labelled with the run id and its number, and every user container gets the
+   * number (from 1) in `PODKIT_ATTEMPT`. The result and the error list every attempt.
+   *
+   * @param policy `attempts` in all (at least 1); `on` the failure classes retried
+   *   (default: `OOMKilled`, `Evicted`, `DeletedExternally`, a transient `ImagePull`, a
+   *   retryable `ApiError`); `exitCodes` container exit codes retried; `backoff` one
+   *   duration or `{ initial, factor, max }` (default `{ initial: "PT1S", factor: 2, max: "PT1M" }`)
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * pod().retry({ attempts: 3, exitCodes: [75], backoff: { initial: "PT2S", factor: 2, max: "PT30S" } });
+   * ```
+   */
+  retry(policy: RetryInput): PodBuilder {
+    requireObject("retry", policy);
+    return this.#with({ retry: frozenCopy(policy) });
+  }
+
+  /**
+   * Sets an overall deadline for the run, every attempt and the delays between them
+   * included (Kestra's `timeout`). Past it, the run fails with `Timeout`.
+   *
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * pod().retry({ attempts: 5 }).timeout("PT2H");
+   * ```
+   */
+  timeout(duration: DurationInput): PodBuilder {
+    requireDuration("timeout", duration);
+    return this.#with({ timeout: duration });
+  }
+
+  /**
+   * Exit codes of user containers that do not fail the run: the run resolves, and
+   * `result.exitCode` still reports the code.
+   *
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * pod().acceptExitCodes(1, 2); // grep's "no match" and "error" end the run normally
+   * ```
+   */
+  acceptExitCodes(...codes: readonly number[]): PodBuilder {
+    for (const code of codes) {
+      if (!Number.isInteger(code)) throw new TypeError(`Cannot use acceptExitCodes(${describeValue(code)}): expected integer exit codes`);
+    }
+    return this.#with({ acceptExitCodes: Object.freeze([...new Set([...this.#description.acceptExitCodes, ...codes])]) });
+  }
+
+  /**
+   * Resolves with the result of a failed run instead of rejecting (Kestra's
+   * `allowFailure`): `result.failed`, `reason` and `step` say what failed. A run that fails
+   * before its pod exists still rejects.
+   *
+   * @default false
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * const result = await pod().allowFailure().container({ name: "main", image: "busybox", command: ["false"] }).run();
+   * if (result.failed) console.log(result.reason, result.exitCode);
+   * ```
+   */
+  allowFailure(enabled = true): PodBuilder {
+    requireBoolean("allowFailure", enabled);
+    return this.#with({ allowFailure: enabled });
+  }
+
+  /**
+   * How long containers have between SIGTERM and SIGKILL when the pod is deleted (the
+   * pod's `terminationGracePeriodSeconds`). An aborted run deletes its pod with this grace
+   * period and keeps reading the logs while the containers stop; without it, an aborted
+   * run stops the pod at once.
+   *
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * pod().terminationGracePeriod("PT20S");
+   * ```
+   */
+  terminationGracePeriod(duration: DurationInput): PodBuilder {
+    requireDuration("terminationGracePeriod", duration);
+    return this.#with({ spec: { ...this.#description.spec, terminationGracePeriodSeconds: Math.ceil(parseDuration(duration) / 1000) } });
   }
 
   /**

@@ -40,6 +40,7 @@ export type Phase =
   | "running"
   | "collecting"
   | "deleting"
+  | "retrying"
   | "failed";
 
 /**
@@ -78,6 +79,8 @@ export function phaseOf(event: RunEvent): Phase {
       return "collecting";
     case "deleted":
       return "deleting";
+    case "attemptFailed":
+      return "retrying";
     case "failed":
       return "failed";
   }
@@ -205,6 +208,8 @@ export class Reporter {
         return this.#line(phase, `Containers finished (${event.phase}, exit code ${event.exitCode}); collecting what they left`);
       case "deleted":
         return this.#line(phase, `Deleted pod "${event.podName}"`);
+      case "attemptFailed":
+        return this.#line(phase, `Attempt ${event.attempt} failed (${event.reason}${event.exitCode === undefined ? "" : `, exit code ${event.exitCode}`}): ${event.shortMessage}; attempt ${event.nextAttempt} in ${(event.delayMs / 1000).toFixed(1)} s`, "yellow");
       case "failed":
         this.#failureShown = true;
         return this.#line(phase, this.#headline(event.reason, event.step, this.#podName, event.shortMessage), "red");

@@ -25,6 +25,19 @@ export { DryRunRunner, type DryRunResult, type DryRunRunnerOptions } from "./run
 export { RunEventStream, progressOf } from "./run/event_stream.ts";
 export { formatBytes } from "./run/format.ts";
 export {
+  shouldRetry,
+  retryDelayMs,
+  DEFAULT_RETRY_ON,
+  ATTEMPT_ENV,
+  ATTEMPT_LABEL,
+  FINISHED_AT_ANNOTATION,
+  type RetryableFailure,
+  type RetryPlan,
+  type RetryBackoff,
+  type FinishPolicy,
+  type AttemptFailure,
+} from "./plan/policy.ts";
+export {
   OUTPUT_NONCE_ENV,
   resolveNamespace,
   stampRunIdentity,
@@ -50,12 +63,14 @@ export type {
   ContainerTerminatedEvent,
   CompletedEvent,
   DeletedEvent,
+  AttemptFailedEvent,
   FailedEvent,
 } from "./run/events.ts";
 export { parseDuration, formatDuration, type DurationInput } from "./compile/duration.ts";
 export {
   DESCRIPTION_DEFAULTS,
   type PodDescription,
+  type RetryInput,
   type InputContent,
   type InputFile,
   type FileSidecar,
@@ -85,6 +100,7 @@ export type {
   CompiledPod,
   RunResult,
   RunOutcome,
+  AttemptSummary,
   PodPhase,
   IncompleteLog,
   LogLine,

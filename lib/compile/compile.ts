@@ -2,6 +2,8 @@ import type { V1Container, V1Pod, V1PodSpec, V1VolumeMount } from "@kubernetes/c
 import type { PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
 import { describePlan } from "../plan/describe.ts";
+import { DEADLINE_MARGIN_SECONDS, OUTPUTS_DEADLINE_MARGIN_SECONDS } from "../plan/policy.ts";
+import { parseDuration } from "./duration.ts";
 import { PodValidationError } from "../run/errors.ts";
 import { fileTransferParts } from "./file_transfer.ts";
 import { LABELS } from "../plan/plan.ts";
@@ -30,11 +32,23 @@ function userContainer(container: V1Container, description: PodDescription, moun
 }
 
 /**
+ * The pod's own deadline, so that the cluster ends a pod whose driver died: the start-up
+ * and running budgets, plus room to read late logs and download outputs.
+ */
+function activeDeadlineOf(description: PodDescription): number {
+  const budgets = parseDuration(description.timeouts.waitUntilRunning) + parseDuration(description.timeouts.waitRunning);
+  const margin = DEADLINE_MARGIN_SECONDS + (description.outputFiles.length > 0 ? OUTPUTS_DEADLINE_MARGIN_SECONDS : 0);
+  return Math.ceil(budgets / 1000) + margin;
+}
+
+/**
  * Turns a description into a Kubernetes pod manifest and an execution plan: a pure,
  * deterministic function (the same description always gives the same result) that
  * touches no cluster. Applies the container defaults, resolves `{{workingDir}}`, adds
  * the file-transfer volume and containers when files are given, labels the pod as
- * managed by podkit and defaults `restartPolicy` to `Never`. The result is deeply frozen.
+ * managed by podkit, defaults `restartPolicy` to `Never` and `activeDeadlineSeconds` to the
+ * start-up and running budgets plus a margin (so that the cluster ends a pod whose driver
+ * died). The result is deeply frozen.
  *
  * @throws {PodValidationError} listing every problem of the description
  * @example
@@ -71,6 +85,7 @@ export function compile(description: PodDescription): CompiledPod {
     ...(volumes.length > 0 ? { volumes } : {}),
     ...resolveWorkingDir(mutableCopy(description.spec), description.workingDir),
     restartPolicy: description.spec.restartPolicy ?? "Never",
+    activeDeadlineSeconds: description.spec.activeDeadlineSeconds ?? activeDeadlineOf(description),
   };
 
   const { labels, annotations, ...otherMetadata } = metadataRest;

@@ -1,3 +1,4 @@
+import type { FinishPolicy, RetryableFailure } from "../plan/policy.ts";
 import type { Readable } from "node:stream";
 import type { V1Container, V1ObjectMeta, V1PodSpec, V1ResourceRequirements, V1Volume } from "@kubernetes/client-node";
 import type { DurationInput } from "./duration.ts";
@@ -183,6 +184,21 @@ export function connectionOptionNames(filter: (rule: ConnectionOptionRule) => bo
   return CONNECTION_OPTION_NAMES.filter((name) => filter(CONNECTION_OPTIONS[name]));
 }
 
+/** A retry policy as given to `.retry()` (validated by `compile()`). */
+export interface RetryInput {
+  /** Total tries, the first included; at least 1. */
+  readonly attempts: number;
+  /** Failure classes that may be retried. @default DEFAULT_RETRY_ON */
+  readonly on?: readonly RetryableFailure[];
+  /** Container exit codes that are retried. @default [] */
+  readonly exitCodes?: readonly number[];
+  /**
+   * The delay between attempts: one duration (constant), or an exponential schedule.
+   * @default { initial: "PT1S", factor: 2, max: "PT1M" }
+   */
+  readonly backoff?: DurationInput | { readonly initial: DurationInput; readonly factor?: number; readonly max?: DurationInput };
+}
+
 /** The timeouts of a run, as given to the builder (validated by `compile()`). */
 export interface TimeoutInputs {
   /** From creation until the pod runs. @default "PT10M" */
@@ -231,8 +247,16 @@ export interface PodDescription {
   readonly fileSidecar: FileSidecar;
   /** Budgets of the run. */
   readonly timeouts: TimeoutInputs;
-  /** Delete the pod when the run ends. @default true */
-  readonly delete: boolean;
+  /** What happens to the pod when the run ends (`.onFinish()`, `.delete()`). @default "delete" */
+  readonly onFinish: FinishPolicy;
+  /** The retry policy (`.retry()`); absent means one attempt. */
+  readonly retry?: RetryInput;
+  /** The run's overall deadline, retries included (Kestra's `timeout`); absent means none. */
+  readonly timeout?: DurationInput;
+  /** Exit codes of user containers that do not fail the run (`.acceptExitCodes()`). @default [] */
+  readonly acceptExitCodes: readonly number[];
+  /** Resolve with a failed result instead of rejecting (Kestra's `allowFailure`). @default false */
+  readonly allowFailure: boolean;
   /** Adopt a pod an earlier call of the same run id left. @default true */
   readonly resume: boolean;
   /** Stable identity of the run; undefined draws a fresh one per run. */

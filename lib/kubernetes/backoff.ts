@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { retryDelayMs } from "../plan/policy.ts";
 
 /** Options of a {@link Backoff}. */
 export interface BackoffOptions {
@@ -48,7 +49,7 @@ export class Backoff {
 
   /** The next delay in milliseconds. */
   next(): number {
-    const ceiling = Math.min(this.#maxMs, this.#initialMs * 2 ** this.#attempt);
+    const ceiling = retryDelayMs({ initialMs: this.#initialMs, factor: 2, maxMs: this.#maxMs }, this.#attempt + 2);
     this.#attempt += 1;
     return this.#jitter ? Math.round(ceiling / 2 + (Math.random() * ceiling) / 2) : ceiling;
   }

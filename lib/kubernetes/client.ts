@@ -1,4 +1,4 @@
-import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { apiStatus } from "./api_error.ts";
 import { openStream } from "./http.ts";
 import { makeApiClient } from "./transport/api_client.ts";
@@ -52,6 +52,17 @@ export class KubernetesClient {
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
     const list = await this.core.listNamespacedPod({ namespace, labelSelector });
     return list.items;
+  }
+
+  /** Lists the pods matching a label selector in every namespace. */
+  async listPodsEverywhere(labelSelector: string): Promise<V1Pod[]> {
+    const list = await this.core.listPodForAllNamespaces({ labelSelector });
+    return list.items;
+  }
+
+  /** Sets annotations on a pod (a JSON merge patch). */
+  annotatePod(namespace: string, name: string, annotations: Readonly<Record<string, string>>): Promise<V1Pod> {
+    return this.core.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
   }
 
   /** Reads one pod. */

@@ -5,7 +5,7 @@ import { OUTPUT_NONCE_ENV, type RunIdentity } from "../plan/identity.ts";
 import type { ExecutionPlan, PlanStepKind } from "../plan/plan.ts";
 import type { RunEventStream } from "../run/event_stream.ts";
 import type { RunEventInput } from "../run/events.ts";
-import type { CompiledPod, IncompleteLog, OutputFile, PodEvent, RefusedEntry } from "../run/result.ts";
+import type { AttemptSummary, CompiledPod, IncompleteLog, LogLine, OutputFile, PodEvent, RefusedEntry } from "../run/result.ts";
 import type { RunOptions } from "../run/runner.ts";
 import { apiMessage, apiStatus } from "./api_error.ts";
 import { Backoff } from "./backoff.ts";
@@ -43,6 +43,14 @@ export class RunContext {
   readonly client: KubernetesClient;
   readonly namespace: string;
   readonly runId: string;
+  /** The attempt this context runs (from 1); a reattached pod's own replaces it. */
+  attempt: number;
+  /** The attempts before this one, for the result. */
+  readonly previousAttempts: readonly AttemptSummary[];
+  /** When this attempt started (`performance.now()`). */
+  readonly attemptStartedAt = performance.now();
+  /** The failure that ended this attempt, once the failure module told it. */
+  lastFailure: StepFailure | undefined;
   /** The output nonce; a reattached pod's own replaces the drawn one. */
   nonce: string | undefined;
   readonly options: RunOptions;
@@ -58,8 +66,10 @@ export class RunContext {
     failure: undefined,
     stepMs: {},
   };
-  /** Aborted when the caller aborts, and when the run ends. */
+  /** Aborted when the caller aborts, and when the run ends: every step's waits end with it. */
   readonly controller = new AbortController();
+  /** Aborted when the run ends: the pod watch lives this long, through a graceful stop. */
+  readonly lifetime = new AbortController();
   /** Aborted once the containers run: ends what only start-up needs (following pod events). */
   readonly startupController = new AbortController();
   step: PlanStepKind = "create";
@@ -85,11 +95,28 @@ export class RunContext {
   onPodUpdate: (() => void) | undefined;
   /** Work that runs beside the steps (following pod events); awaited at shutdown. */
   readonly background: Promise<unknown>[] = [];
+  /** The run's overall deadline (`timeout`), when it has one. */
+  readonly runDeadline: AbortSignal | undefined;
+  /** Where this attempt's log lines start in the run's stream. */
+  readonly lineStart: number;
   /** Someone may iterate the events: follow the pod's events while it starts even without callbacks. */
   readonly eventsWanted: boolean;
 
-  constructor(init: { compiled: CompiledPod; client: KubernetesClient; identity: RunIdentity; options: RunOptions; events: RunEventStream; eventsWanted: boolean }) {
+  constructor(init: {
+    compiled: CompiledPod;
+    client: KubernetesClient;
+    identity: RunIdentity;
+    options: RunOptions;
+    events: RunEventStream;
+    eventsWanted: boolean;
+    previousAttempts?: readonly AttemptSummary[];
+    deadline?: AbortSignal | undefined;
+  }) {
     this.eventsWanted = init.eventsWanted;
+    this.attempt = init.identity.attempt ?? 1;
+    this.previousAttempts = init.previousAttempts ?? [];
+    this.runDeadline = init.deadline;
+    this.lineStart = init.events.lines.length;
     this.compiled = init.compiled;
     this.plan = init.compiled.plan;
     this.layout = { containers: this.plan.pod.containers, initContainers: this.plan.pod.initContainers };
@@ -103,6 +130,12 @@ export class RunContext {
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /** This attempt's log lines. */
+  lines(): readonly LogLine[] {
+    const all = this.events.lines;
+    return this.lineStart === 0 ? all : all.slice(this.lineStart);
   }
 
   /** `pod "namespace/name"`, for messages. */
@@ -252,6 +285,10 @@ export class RunContext {
     this.onPodUpdate?.();
     if (snapshot?.pod === undefined) return;
     const observation = this.observation();
+    if (observation.nodeName !== undefined && !this.#announced.has("scheduled")) {
+      this.#announced.add("scheduled");
+      this.emit({ type: "scheduled", node: observation.nodeName });
+    }
     if (!this.finished && observation.scheduled && observation.waitingFor !== undefined && observation.waitingFor !== this.#lastWaitingFor && !observation.userStarted) {
       this.#lastWaitingFor = observation.waitingFor;
       this.emit({ type: "waiting", reason: observation.waitingFor });

@@ -1,9 +1,11 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ConnectionOptions } from "../compile/description.ts";
-import { drawRunIdentity, resolveNamespace } from "../plan/identity.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { drawRunIdentity, resolveNamespace, type RunIdentity } from "../plan/identity.ts";
+import { retryDelayMs, shouldRetry } from "../plan/policy.ts";
 import { PodRunError } from "../run/errors.ts";
 import type { RunEventStream } from "../run/event_stream.ts";
-import type { CompiledPod, RunResult } from "../run/result.ts";
+import type { AttemptSummary, CompiledPod, RunResult } from "../run/result.ts";
 import type { RunOptions } from "../run/runner.ts";
 import { apiMessage } from "./api_error.ts";
 import { KubernetesClient } from "./client.ts";
@@ -27,25 +29,63 @@ export interface ExecutionSettings {
 export async function execute(compiled: CompiledPod, options: RunOptions, events: RunEventStream, settings: ExecutionSettings): Promise<RunResult> {
   const userSignal = options.signal;
   const connection = compiled.connection ?? settings.connection;
-  let ctx: RunContext;
   if (userSignal?.aborted) throw setUpError(compiled, connection, events, userSignal.reason, userSignal);
+  let client: KubernetesClient;
+  let identity: RunIdentity;
   try {
     const kubeConfig = settings.kubeConfig ?? (await loadKubeConfig(connection));
     const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
     const namespace = resolveNamespace({ explicit: compiled.plan.pod.namespace, connection: connection?.namespace, context });
-    const identity = drawRunIdentity(compiled.plan, namespace);
-    ctx = new RunContext({ compiled, client: new KubernetesClient(kubeConfig), identity, options, events, eventsWanted: settings.eventsWanted });
+    identity = drawRunIdentity(compiled.plan, namespace);
+    client = new KubernetesClient(kubeConfig);
   } catch (error) {
     // Bad arguments (run id, connection options) are the caller's to fix: they throw as they are.
     if (error instanceof TypeError) throw error;
     throw setUpError(compiled, connection, events, error, userSignal);
   }
 
+  const { retry, allowFailure } = compiled.plan;
+  const deadline = retry?.deadlineMs === undefined ? undefined : AbortSignal.timeout(retry.deadlineMs);
+  const previousAttempts: AttemptSummary[] = [];
+  let attempt = 1;
+  while (true) {
+    const ctx = new RunContext({ compiled, client, identity: { ...identity, attempt }, options, events, eventsWanted: settings.eventsWanted, previousAttempts, deadline });
+    try {
+      return await runAttempt(ctx);
+    } catch (error) {
+      if (!(error instanceof PodRunError)) throw error;
+      const failure = ctx.lastFailure;
+      attempt = ctx.attempt;
+      const retried = retry !== undefined && failure !== undefined && !deadline?.aborted && shouldRetry(retry, attempt, failure);
+      if (!retried) {
+        if (allowFailure === true && error.result !== undefined && events.callbackError === undefined) return error.result;
+        throw error;
+      }
+      previousAttempts.push(error.result?.attempts.at(-1) ?? { attempt, durationMs: Math.round(performance.now() - ctx.attemptStartedAt), reason: error.reason });
+      const delayMs = retryDelayMs(retry.backoff, attempt + 1);
+      events.emit(
+        { type: "attemptFailed", attempt, reason: error.reason, ...(error.exitCode === undefined ? {} : { exitCode: error.exitCode }), shortMessage: error.shortMessage, nextAttempt: attempt + 1, delayMs },
+        error.step,
+      );
+      const stop = AbortSignal.any([...(userSignal === undefined ? [] : [userSignal]), ...(deadline === undefined ? [] : [deadline])]);
+      const waited = await sleep(delayMs, true, { signal: stop }).catch(() => false);
+      if (!waited) throw error;
+      attempt += 1;
+    }
+  }
+}
+
+/** Runs the plan's steps once, in one pod; hands a failure to the failure module. */
+async function runAttempt(ctx: RunContext): Promise<RunResult> {
+  const userSignal = ctx.options.signal;
   const onAbort = (): void => ctx.controller.abort(userSignal?.reason);
+  const onDeadline = (): void => ctx.controller.abort(ctx.runDeadline?.reason);
   userSignal?.addEventListener("abort", onAbort, { once: true });
+  ctx.runDeadline?.addEventListener("abort", onDeadline, { once: true });
+  const { events } = ctx;
   let settled: PodRunError | undefined;
   try {
-    for (const step of compiled.plan.steps) {
+    for (const step of ctx.plan.steps) {
       ctx.step = step.kind;
       ctx.signal.throwIfAborted();
       const started = performance.now();
@@ -69,6 +109,7 @@ export async function execute(compiled: CompiledPod, options: RunOptions, events
     throw await fail(error, ctx);
   } finally {
     userSignal?.removeEventListener("abort", onAbort);
+    ctx.runDeadline?.removeEventListener("abort", onDeadline);
     await shutdown(ctx);
   }
 }
@@ -96,5 +137,6 @@ async function shutdown(ctx: RunContext): Promise<void> {
   ctx.onPodUpdate = undefined;
   ctx.startupController.abort();
   ctx.controller.abort();
+  ctx.lifetime.abort();
   await Promise.all([ctx.logs.stop(), ctx.tracker?.closed, ...ctx.background]);
 }

@@ -1,4 +1,4 @@
-import type { RunResult } from "../run/result.ts";
+import type { AttemptSummary, RunResult } from "../run/result.ts";
 import type { RunContext } from "./context.ts";
 import type { StepFailure } from "./step_failure.ts";
 import { containerResults, firstFailure, podMilestones } from "./watch/pod_state.ts";
@@ -15,6 +15,15 @@ export function buildResult(ctx: RunContext, failure?: StepFailure): RunResult {
   const reported = observation.phase as RunResult["phase"];
   const phase = observation.userDone ? (failed === undefined && reported !== "Failed" ? "Succeeded" : "Failed") : reported;
   const { record } = ctx;
+  const lines = ctx.lines();
+  const current: AttemptSummary = {
+    attempt: ctx.attempt,
+    ...(ctx.podName === undefined ? {} : { podName: ctx.podName }),
+    ...(ctx.uid === undefined ? {} : { uid: ctx.uid }),
+    ...(failure === undefined ? {} : { reason: failure.reason }),
+    ...(observation.userDone ? { exitCode: failed?.exitCode ?? 0 } : failure?.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
+    durationMs: Math.round(performance.now() - ctx.attemptStartedAt),
+  };
   return {
     failed: failure !== undefined,
     ...(failure === undefined ? {} : { reason: failure.reason, step: failure.step, shortMessage: failure.message }),
@@ -25,8 +34,9 @@ export function buildResult(ctx: RunContext, failure?: StepFailure): RunResult {
     phase,
     exitCode: failed?.exitCode ?? 0,
     containers,
-    logs: ctx.events.lines,
-    logTail: ctx.events.tail(20),
+    logs: lines,
+    logTail: lines.slice(-20).map((l) => `${l.container}: ${l.line}`),
+    attempts: [...ctx.previousAttempts, current],
     ...(record.incompleteLogs.length === 0 ? {} : { incompleteLogs: [...record.incompleteLogs] }),
     vars: record.vars,
     ...(record.outputDir === undefined ? {} : { outputDir: record.outputDir }),

@@ -1,6 +1,7 @@
-import type { PodDescription } from "../compile/description.ts";
-import { parseDuration } from "../compile/duration.ts";
-import { FILE_TRANSFER, type ExecutionPlan, type PlanStep } from "./plan.ts";
+import type { PodDescription, RetryInput } from "../compile/description.ts";
+import { parseDuration, type DurationInput } from "../compile/duration.ts";
+import { FILE_TRANSFER, type DeleteStep, type ExecutionPlan, type PlanStep } from "./plan.ts";
+import { DEFAULT_RETRY_ON, type RetryBackoff, type RetryPlan } from "./policy.ts";
 import { frozenCopy } from "../compile/_data.ts";
 
 /**
@@ -48,6 +49,7 @@ export function buildPlan(description: PodDescription, generateName: string): Ex
       budgetMs: timeouts.waitRunningMs,
       containers,
       lateLogBudgetMs: timeouts.waitForLogIntervalMs,
+      acceptExitCodes: description.acceptExitCodes,
     },
   );
   if (description.outputFiles.length > 0) {
@@ -59,7 +61,7 @@ export function buildPlan(description: PodDescription, generateName: string): Ex
       sidecarBudgetMs: timeouts.waitUntilRunningMs,
     });
   }
-  steps.push({ kind: "collectOutputValues", nonce: description.outputNonce }, { kind: "delete", enabled: description.delete });
+  steps.push({ kind: "collectOutputValues", nonce: description.outputNonce }, deleteStep(description));
 
   const plan: ExecutionPlan = {
     pod: {
@@ -71,6 +73,31 @@ export function buildPlan(description: PodDescription, generateName: string): Ex
       initContainers,
     },
     steps,
+    ...(description.retry === undefined && description.timeout === undefined ? {} : { retry: retryPlan(description.retry, description.timeout) }),
+    ...(description.allowFailure ? { allowFailure: true } : {}),
   };
   return frozenCopy(plan);
+}
+
+function deleteStep(description: PodDescription): DeleteStep {
+  const grace = description.spec.terminationGracePeriodSeconds;
+  return { kind: "delete", onFinish: description.onFinish, ...(grace === undefined || grace === null || grace <= 0 ? {} : { abortGraceSeconds: grace }) };
+}
+
+/** The retry policy with every default applied and every duration in milliseconds. */
+function retryPlan(retry: RetryInput | undefined, timeout: DurationInput | undefined): RetryPlan {
+  const backoff = retry?.backoff;
+  const schedule: RetryBackoff =
+    backoff === undefined
+      ? { initialMs: 1000, factor: 2, maxMs: 60_000 }
+      : typeof backoff === "string" || typeof backoff === "number"
+        ? { initialMs: parseDuration(backoff), factor: 1, maxMs: parseDuration(backoff) }
+        : { initialMs: parseDuration(backoff.initial), factor: backoff.factor ?? 2, maxMs: backoff.max === undefined ? 60_000 : parseDuration(backoff.max) };
+  return {
+    attempts: retry?.attempts ?? 1,
+    on: retry?.on ?? DEFAULT_RETRY_ON,
+    exitCodes: retry?.exitCodes ?? [],
+    backoff: schedule,
+    ...(timeout === undefined ? {} : { deadlineMs: parseDuration(timeout) }),
+  };
 }

@@ -9,6 +9,12 @@ function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
+const FINISH = {
+  delete: "Delete the pod",
+  keepOnFailure: "Delete the pod if the run succeeded, keep it if it failed; an aborted run still deletes it",
+  keep: "Keep the pod (delete is off); an aborted run still deletes it",
+} as const;
+
 function describeStep(step: PlanStep, plan: ExecutionPlan): string {
   switch (step.kind) {
     case "create":
@@ -24,7 +30,7 @@ function describeStep(step: PlanStep, plan: ExecutionPlan): string {
     case "followLogs":
       return `Follow the logs of ${plural(step.containers.length, "container")} ${quoteList(step.containers)}`;
     case "waitCompletion":
-      return `Wait until ${step.containers.length === 1 ? "container" : "containers"} ${quoteList(step.containers)} ${step.containers.length === 1 ? "ends" : "end"} (budget ${formatDuration(step.budgetMs)}), then read late log lines for at most ${formatDuration(step.lateLogBudgetMs)}`;
+      return `Wait until ${step.containers.length === 1 ? "container" : "containers"} ${quoteList(step.containers)} ${step.containers.length === 1 ? "ends" : "end"} (budget ${formatDuration(step.budgetMs)}), then read late log lines for at most ${formatDuration(step.lateLogBudgetMs)}${step.acceptExitCodes.length === 0 ? "" : `; exit codes ${step.acceptExitCodes.join(", ")} do not fail the run`}`;
     case "downloadOutputs":
       return `Download the files of ${step.workingDir} matching ${quoteList(step.globs)} through container "${step.container}", verify them, then let the sidecar end`;
     case "collectOutputValues":
@@ -32,7 +38,7 @@ function describeStep(step: PlanStep, plan: ExecutionPlan): string {
         ? 'Collect output values from log lines "::podkit-<nonce>::{"outputs":{…}}::" that carry this run\'s nonce'
         : 'Collect output values from log lines "::{"outputs":{…}}::"';
     case "delete":
-      return step.enabled ? "Delete the pod" : "Keep the pod (delete is off); an aborted run still deletes it";
+      return `${FINISH[step.onFinish]}${step.abortGraceSeconds === undefined ? "" : `; an aborted run deletes it with a grace period of ${step.abortGraceSeconds} s and reads the logs while the containers stop`}`;
   }
 }
 
@@ -55,5 +61,13 @@ export function describePlan(plan: ExecutionPlan): string {
   const width = String(plan.steps.length).length;
   const lines = plan.steps.map((step, i) => `${String(i + 1).padStart(width + 1)}. ${describeStep(step, plan)}`);
   const where = plan.pod.namespace === undefined ? "the connection's namespace (else the kubeconfig context's, else \"default\")" : `namespace "${plan.pod.namespace}"`;
-  return [`Run ${who} in ${where}:`, ...lines].join("\n");
+  const policy: string[] = [];
+  const retry = plan.retry;
+  if (retry !== undefined && retry.attempts > 1) {
+    const on = [...retry.on, ...(retry.exitCodes.length === 0 ? [] : [`exit codes ${retry.exitCodes.join(", ")}`])].join(", ");
+    policy.push(`Up to ${retry.attempts} attempts, each in a fresh pod, retrying on ${on}; first delay ${formatDuration(retry.backoff.initialMs)}, ×${retry.backoff.factor}, at most ${formatDuration(retry.backoff.maxMs)}`);
+  }
+  if (retry?.deadlineMs !== undefined) policy.push(`The whole run ends within ${formatDuration(retry.deadlineMs)}, attempts included`);
+  if (plan.allowFailure === true) policy.push("A failed run resolves with its result instead of rejecting");
+  return [`Run ${who} in ${where}:`, ...lines, ...policy.map((p) => `  ${p}`)].join("\n");
 }

@@ -1,6 +1,7 @@
-import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import type { V1Container, V1EnvVar, V1Pod } from "@kubernetes/client-node";
 import { frozenCopy, mutableCopy } from "../compile/_data.ts";
 import { findStep, LABELS, type ExecutionPlan, type PodIdentity } from "./plan.ts";
+import { ATTEMPT_ENV, ATTEMPT_LABEL } from "./policy.ts";
 
 /**
  * The environment variable that holds the run's output nonce in every user container when
@@ -54,6 +55,8 @@ export interface RunIdentity {
   readonly namespace: string;
   /** The output nonce, written to `PODKIT_OUTPUT_NONCE` in every user container. */
   readonly nonce?: string | undefined;
+  /** The attempt (from 1), written to the label `podkit.dev/attempt` and to `PODKIT_ATTEMPT`. @default 1 */
+  readonly attempt?: number | undefined;
 }
 
 const RUN_ID = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -76,7 +79,8 @@ export function checkRunId(runId: string): void {
 
 /**
  * The manifest a run creates: the compiled manifest with the run's identity stamped on it
- * (namespace, run-id label, output nonce in the user containers). A pure function that
+ * (namespace, run-id and attempt labels; the attempt and the output nonce in the
+ * environment of the user containers; a fixed name gets `-<attempt>` from attempt 2 on). A pure function that
  * every runner uses, so that what a dry run shows is what is created.
  *
  * @example
@@ -89,14 +93,22 @@ export function checkRunId(runId: string): void {
  */
 export function stampRunIdentity(manifest: V1Pod, pod: PodIdentity, identity: RunIdentity): V1Pod {
   const stamped = mutableCopy(manifest);
-  stamped.metadata = { ...stamped.metadata, namespace: identity.namespace, labels: { ...stamped.metadata?.labels, [LABELS.runId]: identity.runId } };
-  const nonce = identity.nonce;
-  if (nonce !== undefined && stamped.spec !== undefined) {
+  const attempt = String(identity.attempt ?? 1);
+  const name = stamped.metadata?.name;
+  stamped.metadata = {
+    ...stamped.metadata,
+    // Attempt n > 1 of a named pod cannot take the name while attempt n - 1 may still hold it.
+    ...(name !== undefined && attempt !== "1" ? { name: `${name.slice(0, 253 - attempt.length - 1)}-${attempt}` } : {}),
+    namespace: identity.namespace,
+    labels: { ...stamped.metadata?.labels, [LABELS.runId]: identity.runId, [ATTEMPT_LABEL]: attempt },
+  };
+  const env: V1EnvVar[] = [{ name: ATTEMPT_ENV, value: attempt }, ...(identity.nonce === undefined ? [] : [{ name: OUTPUT_NONCE_ENV, value: identity.nonce }])];
+  const names = new Set(env.map((e) => e.name));
+  if (stamped.spec !== undefined) {
     const user = new Set([...pod.containers, ...pod.initContainers]);
-    const withNonce = (c: V1Container): V1Container =>
-      user.has(c.name) ? { ...c, env: [...(c.env ?? []).filter((e) => e.name !== OUTPUT_NONCE_ENV), { name: OUTPUT_NONCE_ENV, value: nonce }] } : c;
-    stamped.spec.containers = stamped.spec.containers.map(withNonce);
-    if (stamped.spec.initContainers !== undefined) stamped.spec.initContainers = stamped.spec.initContainers.map(withNonce);
+    const withEnv = (c: V1Container): V1Container => (user.has(c.name) ? { ...c, env: [...(c.env ?? []).filter((e) => !names.has(e.name)), ...env] } : c);
+    stamped.spec.containers = stamped.spec.containers.map(withEnv);
+    if (stamped.spec.initContainers !== undefined) stamped.spec.initContainers = stamped.spec.initContainers.map(withEnv);
   }
   return frozenCopy(stamped);
 }
@@ -112,10 +124,10 @@ export function stampRunIdentity(manifest: V1Pod, pod: PodIdentity, identity: Ru
  * drawRunIdentity(plan, "default").nonce?.length; // 24
  * ```
  */
-export function drawRunIdentity(plan: ExecutionPlan, namespace: string): RunIdentity {
+export function drawRunIdentity(plan: ExecutionPlan, namespace: string, attempt = 1): RunIdentity {
   const runId = plan.pod.runId ?? crypto.randomUUID();
   checkRunId(runId);
   const wantsNonce = findStep(plan, "create")?.outputNonce === true;
   const nonce = wantsNonce ? Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("") : undefined;
-  return { runId, namespace, ...(nonce === undefined ? {} : { nonce }) };
+  return { runId, namespace, attempt, ...(nonce === undefined ? {} : { nonce }) };
 }

@@ -1,3 +1,4 @@
+import type { FinishPolicy, RetryPlan } from "./policy.ts";
 
 /** Names of the containers and volume podkit adds for file transfer. */
 export const FILE_TRANSFER = {
@@ -92,6 +93,8 @@ export interface WaitCompletionStep {
   readonly containers: readonly string[];
   /** Upper bound for reading late log lines, in milliseconds (`waitForLogInterval`). */
   readonly lateLogBudgetMs: number;
+  /** Exit codes of user containers that do not fail the run. */
+  readonly acceptExitCodes: readonly number[];
 }
 
 /** Download the files matching the globs, then write the ended marker. */
@@ -116,12 +119,17 @@ export interface CollectOutputValuesStep {
   readonly nonce: boolean;
 }
 
-/** Delete the pod (an aborted run always deletes it). */
+/** Delete the pod, or keep it, as the finish policy says (an aborted run always deletes it). */
 export interface DeleteStep {
   /** Discriminant. */
   readonly kind: "delete";
-  /** False keeps the pod after a run that was not aborted. */
-  readonly enabled: boolean;
+  /** `delete`, `keepOnFailure` or `keep`. */
+  readonly onFinish: FinishPolicy;
+  /**
+   * The grace period an aborted run deletes the pod with, in seconds (the pod's
+   * `terminationGracePeriodSeconds`); absent or 0 stops the pod at once.
+   */
+  readonly abortGraceSeconds?: number;
 }
 
 /** One step of an execution plan. Steps are plain data, tagged by `kind`. */
@@ -173,8 +181,12 @@ export interface PodIdentity {
 export interface ExecutionPlan {
   /** Who the pod is. */
   readonly pod: PodIdentity;
-  /** What the runner does, in order. */
+  /** What the runner does, in order, in each attempt. */
   readonly steps: readonly PlanStep[];
+  /** When and how a failed attempt is tried again in a fresh pod; absent means one attempt. */
+  readonly retry?: RetryPlan;
+  /** Resolve with a failed result instead of rejecting (once a pod existed). */
+  readonly allowFailure?: boolean;
 }
 
 /**

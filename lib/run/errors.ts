@@ -1,4 +1,4 @@
-import type { RunResult, PodEvent, ContainerResult, PodPhase, RunOutcome } from "./result.ts";
+import type { AttemptSummary, RunResult, PodEvent, ContainerResult, PodPhase, RunOutcome } from "./result.ts";
 import type { PlanStepKind } from "../plan/plan.ts";
 
 /** One problem found by `compile()`. */
@@ -87,6 +87,8 @@ export interface PodRunErrorDetails {
   readonly logTail?: readonly string[];
   /** What was collected before the failure: logs, output files, output values. */
   readonly result?: RunResult;
+  /** Every attempt, the failed one last. */
+  readonly attempts?: readonly AttemptSummary[];
   /** Milliseconds from the start of the run to the failure. */
   readonly elapsedMs?: number;
   /** The underlying error. */
@@ -137,6 +139,8 @@ export class PodRunError extends Error implements RunOutcome {
   readonly logTail: readonly string[];
   /** What was collected before the failure; present whenever a pod existed. */
   readonly result: RunResult | undefined;
+  /** Every attempt, the failed one last. */
+  readonly attempts: readonly AttemptSummary[];
   /** Milliseconds from the start of the run to the failure. */
   readonly elapsedMs: number | undefined;
 
@@ -159,6 +163,7 @@ export class PodRunError extends Error implements RunOutcome {
     this.events = details.events ?? details.result?.events ?? [];
     this.logTail = details.logTail ?? [];
     this.result = details.result;
+    this.attempts = details.attempts ?? details.result?.attempts ?? [];
     this.elapsedMs = details.elapsedMs;
   }
 

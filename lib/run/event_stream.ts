@@ -156,7 +156,7 @@ export function progressOf(event: RunEvent, step: PlanStepKind, podName?: string
   const text = (message: string): ProgressEvent => ({ ...base, message });
   switch (event.type) {
     case "created":
-      return text(event.resumed ? `Reattached to pod "${event.podName}"` : `Created pod "${event.podName}"`);
+      return text(`${event.resumed ? `Reattached to pod "${event.podName}"` : `Created pod "${event.podName}"`}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`);
     case "scheduled":
       return text(`Scheduled on node "${event.node}"`);
     case "pulling":
@@ -185,6 +185,8 @@ export function progressOf(event: RunEvent, step: PlanStepKind, podName?: string
       return text("User containers finished; collecting");
     case "deleted":
       return text(`Deleted pod "${event.podName}"`);
+    case "attemptFailed":
+      return text(`Attempt ${event.attempt} failed (${event.reason}); attempt ${event.nextAttempt} starts in ${(event.delayMs / 1000).toFixed(1)} s`);
     case "failed":
       return text(`Failed (${event.reason}): ${event.shortMessage}`);
   }

@@ -22,6 +22,8 @@ export interface CreatedEvent extends EventBase {
   readonly runId: string;
   /** True when this run reattached to a pod an earlier call created. */
   readonly resumed: boolean;
+  /** The attempt the pod runs (from 1; see `.retry()`). */
+  readonly attempt: number;
 }
 
 /** The scheduler assigned the pod to a node. */
@@ -150,6 +152,24 @@ export interface DeletedEvent extends EventBase {
   readonly gracePeriodSeconds?: number;
 }
 
+/** An attempt failed and the run tries again in a fresh pod after a delay. */
+export interface AttemptFailedEvent extends EventBase {
+  /** Discriminant. */
+  readonly type: "attemptFailed";
+  /** The attempt that failed (from 1). */
+  readonly attempt: number;
+  /** Why it failed. */
+  readonly reason: PodRunFailure;
+  /** The exit code of its failed container, if one failed. */
+  readonly exitCode?: number;
+  /** What failed, in one line. */
+  readonly shortMessage: string;
+  /** The attempt that comes next. */
+  readonly nextAttempt: number;
+  /** Milliseconds until it starts. */
+  readonly delayMs: number;
+}
+
 /** The run failed; the run's promise rejects with a `PodRunError` telling the same. */
 export interface FailedEvent extends EventBase {
   /** Discriminant. */
@@ -197,6 +217,7 @@ export type RunEvent =
   | ContainerTerminatedEvent
   | CompletedEvent
   | DeletedEvent
+  | AttemptFailedEvent
   | FailedEvent;
 
 /** The `type` of every {@link RunEvent}. */

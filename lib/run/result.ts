@@ -102,6 +102,22 @@ export interface RunTimings {
   readonly steps: Readonly<Partial<Record<PlanStepKind, number>>>;
 }
 
+/** One attempt of a run: which pod ran it and how it ended. */
+export interface AttemptSummary {
+  /** The attempt's number, from 1. */
+  readonly attempt: number;
+  /** Its pod's name, once created. */
+  readonly podName?: string;
+  /** Its pod's UID. */
+  readonly uid?: string;
+  /** Why it failed; absent when it succeeded. */
+  readonly reason?: PodRunFailure;
+  /** The exit code of its first failed user container, else 0, once its containers ended. */
+  readonly exitCode?: number;
+  /** How long it took, in milliseconds. */
+  readonly durationMs: number;
+}
+
 /**
  * The fields a {@link RunResult} and a `PodRunError` share, as execa's result and error
  * do: one story, told the same way whether the run succeeded or not.
@@ -131,6 +147,8 @@ export interface RunOutcome {
   readonly events: readonly PodEvent[];
   /** The last log lines (at most 20), `container: line`. */
   readonly logTail: readonly string[];
+  /** Every attempt, the last one included (one entry without `.retry()`). */
+  readonly attempts: readonly AttemptSummary[];
 }
 
 /** Everything a run brought back. Success and failure share this shape. */

@@ -21,8 +21,14 @@ export interface ProgressEvent {
 
 /** Options of a run. */
 export interface RunOptions {
-  /** Aborts the run; the pod is deleted (grace period 0) and the run rejects. */
+  /**
+   * Aborts the run; the pod is deleted and the run rejects with `Aborted`. With a
+   * `terminationGracePeriod`, the pod is deleted with it and the logs are read while the
+   * containers stop; otherwise it is stopped at once.
+   */
   readonly signal?: AbortSignal;
+  /** Cuts a graceful stop short: the pod is deleted at once (a second Ctrl-C). */
+  readonly forceSignal?: AbortSignal;
   /** Where output files land. @default a fresh temporary directory */
   readonly outputDir?: string;
   /**

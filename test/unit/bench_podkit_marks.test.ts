@@ -6,7 +6,7 @@ const mark = (at: number, event: RunEventInput): Mark => ({ at, event: { ...even
 
 test("transferPhases splits the upload and the download by the run's events", () => {
   const marks = [
-    mark(0, { type: "created", podName: "p", namespace: "default", runId: "r", resumed: false }),
+    mark(0, { type: "created", podName: "p", namespace: "default", runId: "r", resumed: false, attempt: 1 }),
     mark(40, { type: "scheduled", node: "n" }),
     mark(900, { type: "transfer", direction: "upload", bytes: 0, totalBytes: 100, done: false }),
     mark(1000, { type: "transfer", direction: "upload", bytes: 50, totalBytes: 100, done: false }),
@@ -21,5 +21,5 @@ test("transferPhases splits the upload and the download by the run's events", ()
 });
 
 test("transferPhases leaves out what the events do not show", () => {
-  expect(transferPhases([mark(0, { type: "created", podName: "p", namespace: "default", runId: "r", resumed: false })])).toEqual({});
+  expect(transferPhases([mark(0, { type: "created", podName: "p", namespace: "default", runId: "r", resumed: false, attempt: 1 })])).toEqual({});
 });

@@ -23,8 +23,12 @@ export async function waitCompletion(step: WaitCompletionStep, ctx: RunContext):
   ctx.logs.start();
   await ctx.logs.drain(step.lateLogBudgetMs);
 
-  const failure = firstFailure(containerResults(ctx.currentPod(), ctx.layout));
-  ctx.emit({ type: "completed", phase: failure === undefined ? "Succeeded" : "Failed", exitCode: failure?.exitCode ?? 0 });
+  const results = containerResults(ctx.currentPod(), ctx.layout);
+  const first = firstFailure(results);
+  ctx.emit({ type: "completed", phase: first === undefined ? "Succeeded" : "Failed", exitCode: first?.exitCode ?? 0 });
+  // An accepted exit code ends the run normally; an OOM kill is never accepted.
+  const accepted = new Set(step.acceptExitCodes);
+  const failure = firstFailure(results.filter((c) => c.reason === "OOMKilled" || c.exitCode === undefined || !accepted.has(c.exitCode)));
   if (failure !== undefined) {
     const message = failure.oomKilled
       ? `Container "${failure.container}" of ${ctx.where} was killed for exceeding its memory limit (OOMKilled, exit code ${failure.exitCode})`

@@ -2,6 +2,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { formatDuration } from "../../compile/duration.ts";
 import { stampRunIdentity } from "../../plan/identity.ts";
 import { LABELS, type CreateStep } from "../../plan/plan.ts";
+import { ATTEMPT_LABEL, FINISHED_AT_ANNOTATION } from "../../plan/policy.ts";
 import { apiMessage, apiStatus } from "../api_error.ts";
 import type { RunContext } from "../context.ts";
 import { StepFailure } from "../step_failure.ts";
@@ -16,11 +17,12 @@ import { watchPod } from "../watch/watch.ts";
 export async function create(step: CreateStep, ctx: RunContext): Promise<void> {
   const { client } = ctx;
   let pod: V1Pod | undefined;
+  let body: V1Pod;
   if (step.resume) pod = await raceAbort(findRunPod(ctx), ctx.signal);
   if (pod !== undefined) {
     ctx.resumed = true;
   } else {
-    const body = stampRunIdentity(ctx.compiled.manifest, ctx.plan.pod, { runId: ctx.runId, namespace: ctx.namespace, nonce: ctx.nonce });
+    body = stampRunIdentity(ctx.compiled.manifest, ctx.plan.pod, { runId: ctx.runId, namespace: ctx.namespace, nonce: ctx.nonce });
     ctx.pendingCreate = client.createPod(ctx.namespace, body as V1Pod);
     // The start-up budget covers an API server that does not answer, too.
     const budget = AbortSignal.timeout(step.budgetMs);
@@ -33,7 +35,7 @@ export async function create(step: CreateStep, ctx: RunContext): Promise<void> {
       }
       ctx.pendingCreate = undefined;
       const status = apiStatus(error);
-      const name = ctx.plan.pod.name;
+      const name = body.metadata?.name;
       if (status === 409 && step.resume && name !== undefined) {
         const existing = await client.readPod(ctx.namespace, name).catch(() => undefined);
         if (existing?.metadata?.labels?.[LABELS.runId] === ctx.runId && existing.metadata.deletionTimestamp == null) {
@@ -49,11 +51,13 @@ export async function create(step: CreateStep, ctx: RunContext): Promise<void> {
   }
   if (step.resume && !ctx.resumed) pod = await settleDuplicate(ctx, pod);
   ctx.adopt(pod);
+  // A reattached pod may run a later attempt than this call's first: count on from it.
+  ctx.attempt = Math.max(ctx.attempt, attemptOf(pod));
   const podName = ctx.podName as string;
-  ctx.emit({ type: "created", podName, namespace: ctx.namespace, ...(ctx.uid === undefined ? {} : { uid: ctx.uid }), runId: ctx.runId, resumed: ctx.resumed });
+  ctx.emit({ type: "created", podName, namespace: ctx.namespace, ...(ctx.uid === undefined ? {} : { uid: ctx.uid }), runId: ctx.runId, resumed: ctx.resumed, attempt: ctx.attempt });
   ctx.startupDeadline = Date.now() + step.budgetMs;
   const source = client.podWatchSource(ctx.namespace, podName);
-  ctx.track(new PodTracker(watchPod(source, { signal: ctx.signal }), pod, ctx.layout));
+  ctx.track(new PodTracker(watchPod(source, { signal: ctx.lifetime.signal }), pod, ctx.layout));
   if (wantsEvents(ctx)) {
     // What the scheduler and the kubelet report while the pod starts (pulling, back-off,
     // failed scheduling, …), as it happens; followed until the containers run.
@@ -82,10 +86,22 @@ function imageOf(ctx: RunContext, container: string | undefined): string | undef
   return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].find((c) => c.name === container)?.image;
 }
 
-/** The run's pod to reattach to: the oldest alive one, which every caller agrees on. */
+/**
+ * The run's pod to reattach to: of the alive pods of the run id that no earlier run
+ * finished with, the latest attempt's (not an attempt this run already left behind), the
+ * oldest of those, which every caller agrees on.
+ */
 async function findRunPod(ctx: RunContext): Promise<V1Pod | undefined> {
   const pods = await ctx.client.listPods(ctx.namespace, `${LABELS.runId}=${ctx.runId}`);
-  return pods.filter((p) => p.metadata?.deletionTimestamp == null).sort(byAge)[0];
+  return pods
+    .filter((p) => p.metadata?.deletionTimestamp == null && p.metadata?.annotations?.[FINISHED_AT_ANNOTATION] === undefined && attemptOf(p) >= ctx.attempt)
+    .sort((a, b) => attemptOf(b) - attemptOf(a) || byAge(a, b))[0];
+}
+
+/** The attempt a pod runs, from its label; 1 for pods without one. */
+function attemptOf(pod: V1Pod): number {
+  const attempt = Number(pod.metadata?.labels?.[ATTEMPT_LABEL] ?? "1");
+  return Number.isInteger(attempt) && attempt > 0 ? attempt : 1;
 }
 
 /**

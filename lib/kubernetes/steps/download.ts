@@ -59,7 +59,7 @@ export async function download(step: DownloadOutputsStep, ctx: RunContext): Prom
         // Lets the sidecar exit, so that a kept pod ends instead of idling.
         await touchMarker(target, posix.join(step.workingDir, FILE_TRANSFER.endedMarker), { signal: ctx.signal });
       } catch (error) {
-        if (findStep(ctx.plan, "delete")?.enabled !== true && !ctx.signal.aborted) {
+        if (findStep(ctx.plan, "delete")?.onFinish !== "delete" && !ctx.signal.aborted) {
           ctx.record.failure ??= new StepFailure("TransferFailed", "downloadOutputs", `Cannot release the ${FILE_TRANSFER.sidecar} container of ${ctx.where}: ${(error as Error).message}`, {
             cause: error,
           });

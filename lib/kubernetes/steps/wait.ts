@@ -3,11 +3,10 @@ import type { WaitReadyStep, WaitRunningStep, WaitScheduledStep } from "../../pl
 import type { RunContext } from "../context.ts";
 import { capitalize, StepFailure } from "../step_failure.ts";
 
-/** Waits until a node is assigned (or the containers already ended). */
+/** Waits until a node is assigned (or the containers already ended); the pod's context announces it. */
 export async function waitScheduled(step: WaitScheduledStep, ctx: RunContext): Promise<void> {
   const outcome = await ctx.until((o) => (o.scheduled || o.userDone ? o : undefined), ctx.deadline(step.budgetMs, true));
   if (outcome.kind === "deadline") throw ctx.startupTimeout(outcome.snapshot, step.budgetMs);
-  if (outcome.value.nodeName !== undefined) ctx.emit({ type: "scheduled", node: outcome.value.nodeName });
 }
 
 /** Waits until the user containers run; ends what only start-up needed. */

@@ -37,6 +37,7 @@ export function result(overrides: Partial<RunResult> = {}): RunResult {
     timings: { durationMs: 4200, steps: {} },
     resumed: false,
     deleted: true,
+    attempts: [{ attempt: 1, podName: "unittest-abcde", exitCode: 0, durationMs: 4200 }],
     ...overrides,
   };
 }

@@ -198,7 +198,7 @@ describe("podkit plan", () => {
 
 describe("podkit run", () => {
   const script = [
-    event({ type: "created", podName: "unittest-abcde", namespace: "default", runId: "run-1", resumed: false }),
+    event({ type: "created", podName: "unittest-abcde", namespace: "default", runId: "run-1", resumed: false, attempt: 1 }),
     event({ type: "scheduled", node: "node-1" }),
     event({ type: "pulling", container: "unittest", image: "debian:stable-slim", message: 'Pulling image "debian:stable-slim"' }),
     event({ type: "transfer", direction: "upload", bytes: 6, totalBytes: 6, files: 1, done: true }),
@@ -299,7 +299,7 @@ describe("podkit run", () => {
   test("a failed event is shown in its place, after the deletion, once", async () => {
     const runner = new ScriptedRunner(
       [
-        event({ type: "created", podName: "unittest-abcde", namespace: "default", runId: "run-1", resumed: false }),
+        event({ type: "created", podName: "unittest-abcde", namespace: "default", runId: "run-1", resumed: false, attempt: 1 }),
         log("unittest", "about to fail"),
         event({ type: "containerTerminated", container: "unittest", kind: "main", exitCode: 3, reason: "Error" }),
         event({ type: "completed", phase: "Failed", exitCode: 3 }),

@@ -13,7 +13,7 @@ describe("Reporter.event", () => {
     const terminal = new Terminal();
     const r = reporter(terminal, { containers: ["main"] });
     const script: RunEvent[] = [
-      event({ type: "created", podName: "p-1", namespace: "default", runId: "r", resumed: false }),
+      event({ type: "created", podName: "p-1", namespace: "default", runId: "r", resumed: false, attempt: 1 }),
       event({ type: "scheduled", node: "node-1" }),
       event({ type: "pulling", container: "main", image: "busybox", message: 'Pulling image "busybox"' }),
       event({ type: "pulled", container: "main", image: "busybox", message: 'Successfully pulled image "busybox" in 1.2s' }),
@@ -52,7 +52,7 @@ describe("Reporter.event", () => {
 
   test("a reattached pod says so", () => {
     const terminal = new Terminal();
-    reporter(terminal).event(event({ type: "created", podName: "p-1", namespace: "default", runId: "r", resumed: true }));
+    reporter(terminal).event(event({ type: "created", podName: "p-1", namespace: "default", runId: "r", resumed: true, attempt: 1 }));
     expect(terminal.lines()).toEqual(['podkit creating   Reattached to pod "p-1"']);
   });
 
@@ -88,7 +88,7 @@ describe("Reporter.event", () => {
   test("a failed event names the reason, the step and the pod; the failure that follows does not repeat it", () => {
     const terminal = new Terminal();
     const r = reporter(terminal);
-    r.event(event({ type: "created", podName: "p-1", namespace: "default", runId: "r", resumed: false }));
+    r.event(event({ type: "created", podName: "p-1", namespace: "default", runId: "r", resumed: false, attempt: 1 }));
     r.event(event({ type: "podEvent", event: { type: "Warning", reason: "Failed", message: "ErrImagePull", count: 1 } }));
     r.event(event({ type: "failed", reason: "ImagePull", step: "waitRunning", shortMessage: 'Cannot pull image "nope:1"' }));
     r.failure(
@@ -159,7 +159,7 @@ describe("Reporter.summary and Reporter.failure", () => {
 });
 
 test.each([
-  [{ type: "created", podName: "p", namespace: "n", runId: "r", resumed: false }, "creating"],
+  [{ type: "created", podName: "p", namespace: "n", runId: "r", resumed: false, attempt: 1 }, "creating"],
   [{ type: "scheduled", node: "n" }, "scheduling"],
   [{ type: "pulling", message: "" }, "pulling"],
   [{ type: "pulled", message: "" }, "pulling"],

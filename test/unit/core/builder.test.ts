@@ -9,10 +9,13 @@ describe("pod()", () => {
       workingDir: "/podkit/work",
       fileSidecar: { image: "busybox" },
       timeouts: { waitUntilRunning: "PT10M", waitRunning: "PT1H", waitForLogInterval: "PT5S", waitUntilReady: "PT0S" },
-      delete: true,
+      onFinish: "delete",
+      acceptExitCodes: [],
+      allowFailure: false,
       resume: true,
       outputNonce: false,
     });
+    expect(d.retry).toBeUndefined();
     expect(d.name).toBeUndefined();
     expect(d.namespace).toBeUndefined();
   });

@@ -50,12 +50,12 @@ describe("the execution plan", () => {
     const plan = base.compile().plan;
     expect(Object.keys(plan).sort()).toEqual(["pod", "steps"]);
     expect(plan.steps).toContainEqual({ kind: "create", resume: true, outputNonce: false, budgetMs: 600_000 });
-    expect(plan.steps).toContainEqual({ kind: "waitCompletion", budgetMs: 3_600_000, containers: ["main"], lateLogBudgetMs: 5_000 });
+    expect(plan.steps).toContainEqual({ kind: "waitCompletion", budgetMs: 3_600_000, containers: ["main"], lateLogBudgetMs: 5_000, acceptExitCodes: [] });
     expect(plan.steps.some((s) => s.kind === "waitReady")).toBe(false);
     const custom = base.waitUntilRunning("PT3M").waitRunning(90_000).waitForLogInterval("PT30S").compile().plan;
     expect(custom.steps).toContainEqual({ kind: "waitScheduled", budgetMs: 180_000 });
     expect(custom.steps).toContainEqual({ kind: "waitRunning", budgetMs: 180_000 });
-    expect(custom.steps).toContainEqual({ kind: "waitCompletion", budgetMs: 90_000, containers: ["main"], lateLogBudgetMs: 30_000 });
+    expect(custom.steps).toContainEqual({ kind: "waitCompletion", budgetMs: 90_000, containers: ["main"], lateLogBudgetMs: 30_000, acceptExitCodes: [] });
   });
 
   test("follows the logs of init containers and containers, podkit's own excepted", () => {
@@ -78,7 +78,7 @@ describe("the execution plan", () => {
     expect(plan.pod).toEqual({ namespace: "batch", name: "job", generateName: "main-", runId: "r-1", containers: ["main"], initContainers: [] });
     expect(JSON.stringify(plan)).not.toContain("k8s:6443");
     expect(plan.steps[0]).toEqual({ kind: "create", resume: false, outputNonce: true, budgetMs: 600_000 });
-    expect(plan.steps.at(-1)).toEqual({ kind: "delete", enabled: false });
+    expect(plan.steps.at(-1)).toEqual({ kind: "delete", onFinish: "keep" });
     expect(plan.steps.at(-2)).toEqual({ kind: "collectOutputValues", nonce: true });
   });
 

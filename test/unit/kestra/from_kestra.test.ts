@@ -193,7 +193,7 @@ describe("fromKestra maps every PodCreate property", () => {
 
   test("delete, resume and the four timeouts", () => {
     const d = build({ delete: false, resume: false, waitUntilRunning: "PT3M", waitRunning: "PT2H", waitForLogInterval: "PT10S", waitUntilReady: "PT1M" });
-    expect(d.delete).toBe(false);
+    expect(d.onFinish).toBe("keep");
     expect(d.resume).toBe(false);
     expect(d.timeouts).toEqual({ waitUntilRunning: "PT3M", waitRunning: "PT2H", waitForLogInterval: "PT10S", waitUntilReady: "PT1M" });
   });

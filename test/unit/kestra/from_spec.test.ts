@@ -61,7 +61,7 @@ describe("fromSpec: podkit's own form mirrors the builder", () => {
       workingDir: "/work",
       fileSidecar: { image: "alpine:3" },
       timeouts: { waitUntilRunning: "PT1M", waitRunning: 60_000, waitForLogInterval: "PT1S", waitUntilReady: "PT0S" },
-      delete: false,
+      onFinish: "keep",
       resume: false,
       runId: "nightly-1",
       connection: { kubeconfigPath: "/kc", context: "dev" },

@@ -12,7 +12,7 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 describe("RunEventStream", () => {
   test("every iteration of events() replays from the first event, log lines where they fell, and ends when closed", async () => {
     const stream = new RunEventStream();
-    stream.emit({ type: "created", podName: "p", namespace: "ns", runId: "r", resumed: false }, "create");
+    stream.emit({ type: "created", podName: "p", namespace: "ns", runId: "r", resumed: false, attempt: 1 }, "create");
     stream.log(line("main", "1"));
     const early = collect(stream.events());
     stream.emit({ type: "started", container: "main", kind: "main" }, "waitRunning");
@@ -41,7 +41,7 @@ describe("RunEventStream", () => {
     const lines: string[] = [];
     const progress: string[] = [];
     const stream = new RunEventStream({ onEvent: (e) => events.push(e), onLog: (l) => lines.push(l.line), onProgress: (p) => progress.push(`${p.step}: ${p.message}`) });
-    stream.emit({ type: "created", podName: "p", namespace: "ns", runId: "r", resumed: false }, "create");
+    stream.emit({ type: "created", podName: "p", namespace: "ns", runId: "r", resumed: false, attempt: 1 }, "create");
     stream.log(line("main", "hello"));
     stream.emit({ type: "transfer", direction: "upload", bytes: 1536, totalBytes: 1536, files: 1, done: true }, "uploadInputs");
     expect(events.map((e) => e.type)).toEqual(["created", "log", "transfer"]);
