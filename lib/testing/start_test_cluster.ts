@@ -43,7 +43,9 @@ export type TestClusterSource = "kubeconfigPath" | "KUBECONFIG" | "k3s" | "local
 export interface TestCluster extends AsyncDisposable {
   /** A kubeconfig file whose current context uses {@link namespace}: give it to child processes as `KUBECONFIG`. */
   readonly kubeconfigPath: string;
-  /** The same configuration, loaded; its current context uses {@link namespace}. */
+  /** The cluster's own kubeconfig, as found or started, its namespaces untouched. */
+  readonly clusterKubeconfigPath: string;
+  /** The same configuration as {@link kubeconfigPath}, loaded; its current context uses {@link namespace}. */
   readonly kubeConfig: KubeConfig;
   /** A runner on this cluster; pods without `.namespace()` run in {@link namespace}. */
   readonly runner: KubernetesRunner;
@@ -122,6 +124,7 @@ export async function startTestCluster(options: StartTestClusterOptions = {}): P
         })());
       return {
         kubeconfigPath,
+        clusterKubeconfigPath: found.kubeconfigPath,
         kubeConfig,
         runner: new KubernetesRunner({ kubeConfig }),
         namespace,
