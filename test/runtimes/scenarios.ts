@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -32,15 +32,17 @@ const namespace = env("PODKIT_SCENARIO_NAMESPACE");
 const runtime = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" ? "deno" : typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "node";
 const runIdPrefix = `rt-${runtime}-${Date.now().toString(36)}`;
 
-/** kubectl's view of the pods of a run: proof from outside podkit. */
-function podsOfRun(runId: string): Promise<string[]> {
+function kubectl(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      env("PODKIT_SCENARIO_KUBECTL"),
-      ["--kubeconfig", env("KUBECONFIG"), "-n", namespace, "get", "pods", "-l", `podkit.dev/run-id=${runId}`, "-o", "name"],
-      (error, stdout, stderr) => (error ? reject(new Error(`kubectl failed: ${stderr || error.message}`)) : resolve(stdout.split("\n").filter((l) => l !== ""))),
+    execFile(env("PODKIT_SCENARIO_KUBECTL"), ["--kubeconfig", env("KUBECONFIG"), "-n", namespace, ...args], (error, stdout, stderr) =>
+      error ? reject(new Error(`kubectl ${args.join(" ")} failed: ${stderr || error.message}`)) : resolve(stdout),
     );
   });
+}
+
+/** kubectl's view of the pods of a run: proof from outside podkit. */
+async function podsOfRun(runId: string): Promise<string[]> {
+  return (await kubectl(["get", "pods", "-l", `podkit.dev/run-id=${runId}`, "-o", "name"])).split("\n").filter((l) => l !== "");
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -206,6 +208,47 @@ const scenarios: Record<string, () => Promise<string>> = {
     assert.equal(error.reason, "Aborted");
     await until("kubectl no longer sees the pod", async () => (await podsOfRun(runId)).length === 0, 60_000);
     return `rejected ${rejectedMs} ms after abort, pod gone ${Date.now() - abortedAt} ms after`;
+  },
+
+  async "token credentials"() {
+    // A service account allowed to run pods in the namespace, and a kubeconfig holding
+    // only the cluster's CA and that account's token: no client certificate.
+    await kubectl(["create", "serviceaccount", "podkit-runner"]);
+    await kubectl(["create", "rolebinding", "podkit-runner", "--clusterrole=admin", `--serviceaccount=${namespace}:podkit-runner`]);
+    const token = (await kubectl(["create", "token", "podkit-runner", "--duration=10m"])).trim();
+    const server = await kubectl(["config", "view", "--raw", "--minify", "--flatten", "-o", "jsonpath={.clusters[0].cluster.server}"]);
+    const ca = await kubectl(["config", "view", "--raw", "--minify", "--flatten", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"]);
+    const kubeconfigFor = async (name: string, bearer: string): Promise<string> => {
+      const path = join(outputRoot, `${name}.kubeconfig`);
+      await writeFile(
+        path,
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: "c", cluster: { server, "certificate-authority-data": ca } }],
+          users: [{ name: "u", user: { token: bearer } }],
+          contexts: [{ name: "x", context: { cluster: "c", user: "u", namespace } }],
+          "current-context": "x",
+        }),
+      );
+      return path;
+    };
+    const job = pod()
+      .container({ name: "main", image: "busybox", command: ["sh", "-c", "cd {{workingDir}}; echo \"read $(cat in.txt)\"; echo token-ok > out.txt"] })
+      .inputFile("in.txt", "through a token")
+      .outputFiles("out.txt");
+    const result = await job.run(new KubernetesRunner({ connection: { kubeconfigPath: await kubeconfigFor("token", token) } }), { outputDir: join(outputRoot, "token") });
+    assert.equal(result.namespace, namespace);
+    assert.deepEqual(result.logs.map((l) => l.line), ["read through a token"]);
+    assert.equal(await readFile(result.outputFiles[0]!.path, "utf8"), "token-ok\n");
+    // The same kubeconfig with a wrong token is refused: the token is what let the run in.
+    const refused = await job.run(new KubernetesRunner({ connection: { kubeconfigPath: await kubeconfigFor("bad", `${token.slice(0, -4)}AAAA`) } })).then(
+      () => assert.fail("a wrong token was accepted"),
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof PodRunError, `a PodRunError, got ${String(refused)}`);
+    assert.match(refused.message, /Unauthorized|401/);
+    return "a pod with input and output files through a service account token; a wrong token refused";
   },
 
   async "resume by run id"() {
