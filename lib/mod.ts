@@ -71,6 +71,7 @@ export {
   DESCRIPTION_DEFAULTS,
   type PodDescription,
   type RetryInput,
+  type RetryBackoffInput,
   type InputContent,
   type InputFile,
   type FileSidecar,
@@ -81,6 +82,8 @@ export {
   FILE_TRANSFER,
   LABELS,
   findStep,
+  type StepOfKind,
+  type StepKind,
   type PodIdentity,
   type PlanStep,
   type PlanStepKind,
@@ -98,6 +101,7 @@ export {
 } from "./plan/plan.ts";
 export type {
   CompiledPod,
+  CompiledPodJson,
   RunResult,
   RunOutcome,
   AttemptSummary,

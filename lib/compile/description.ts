@@ -184,6 +184,16 @@ export function connectionOptionNames(filter: (rule: ConnectionOptionRule) => bo
   return CONNECTION_OPTION_NAMES.filter((name) => filter(CONNECTION_OPTIONS[name]));
 }
 
+/** An exponential schedule of delays between attempts, as given to `.retry()`. */
+export interface RetryBackoffInput {
+  /** The delay before the second attempt. */
+  readonly initial: DurationInput;
+  /** Each delay is the previous one times this. @default 2 */
+  readonly factor?: number;
+  /** The longest delay. @default "PT1M" */
+  readonly max?: DurationInput;
+}
+
 /** A retry policy as given to `.retry()` (validated by `compile()`). */
 export interface RetryInput {
   /** Total tries, the first included; at least 1. */
@@ -196,7 +206,7 @@ export interface RetryInput {
    * The delay between attempts: one duration (constant), or an exponential schedule.
    * @default { initial: "PT1S", factor: 2, max: "PT1M" }
    */
-  readonly backoff?: DurationInput | { readonly initial: DurationInput; readonly factor?: number; readonly max?: DurationInput };
+  readonly backoff?: DurationInput | RetryBackoffInput;
 }
 
 /** The timeouts of a run, as given to the builder (validated by `compile()`). */

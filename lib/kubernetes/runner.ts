@@ -67,7 +67,7 @@ export interface RunHandle {
  * configuration errors), upload input files, follow the logs, wait for the user
  * containers to end, download output files, parse output values, and delete the pod.
  * Waits are driven by a pod watch, never by polling. A failed container rejects the run
- * with a {@link PodRunError} whose `result` still holds the logs, files and values.
+ * with a `PodRunError` whose `result` still holds the logs, files and values.
  *
  * The pod is deleted at the end when the plan says so, and always when the run could not
  * let it finish (abort, timeout, start-up failure), so that nothing keeps running or holds

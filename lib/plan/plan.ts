@@ -199,6 +199,15 @@ export interface ExecutionPlan {
  * findStep(plan, "waitCompletion")?.lateLogBudgetMs; // 5000
  * ```
  */
-export function findStep<K extends PlanStepKind>(plan: ExecutionPlan, kind: K): Extract<PlanStep, { kind: K }> | undefined {
-  return plan.steps.find((step): step is Extract<PlanStep, { kind: K }> => step.kind === kind);
+export function findStep<K extends PlanStepKind>(plan: ExecutionPlan, kind: K): StepOfKind<K> | undefined {
+  return plan.steps.find((step): step is StepOfKind<K> => step.kind === kind);
+}
+
+/** The plan step whose `kind` is `K`. */
+export type StepOfKind<K extends PlanStepKind> = PlanStep & StepKind<K>;
+
+/** A plan step's discriminant, as a type. */
+export interface StepKind<K extends PlanStepKind> {
+  /** Discriminant. */
+  readonly kind: K;
 }

@@ -42,7 +42,9 @@ export interface RetryPlan {
 
 /** What a failed attempt says about itself, for {@link shouldRetry}. */
 export interface AttemptFailure {
+  /** Why the attempt failed. */
   readonly reason: PodRunFailure;
+  /** The exit code of its failed container, if one failed. */
   readonly exitCode?: number | undefined;
   /** False when the failure would repeat (an image that does not exist, a refused request). */
   readonly transient?: boolean | undefined;

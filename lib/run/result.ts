@@ -190,6 +190,14 @@ export interface RunResult extends RunOutcome {
   readonly deleted: boolean;
 }
 
+/** What `JSON.stringify` shows of a compiled pod. */
+export interface CompiledPodJson {
+  /** The manifest. */
+  readonly manifest: V1Pod;
+  /** The plan. */
+  readonly plan: ExecutionPlan;
+}
+
 /**
  * The artifact `compile()` returns: a validated manifest and the plan to run it, with what
  * the plan must not hold beside it (the input files' contents, the connection). Its JSON
@@ -205,7 +213,7 @@ export interface CompiledPod {
   /** How to reach the cluster, when the description named it. Never serialised. */
   readonly connection?: ConnectionOptions;
   /** `{ manifest, plan }`: what `JSON.stringify` shows. */
-  toJSON(): { readonly manifest: V1Pod; readonly plan: ExecutionPlan };
+  toJSON(): CompiledPodJson;
   /** The plan as a numbered list, for humans. */
   describe(): string;
 }
