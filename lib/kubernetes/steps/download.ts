@@ -18,7 +18,9 @@ export async function download(step: DownloadOutputsStep, ctx: RunContext): Prom
   try {
     await ctx.until((o, s) => {
       const starting = o.sidecar.kind === "absent" || (o.sidecar.kind === "waiting" && ["ContainerCreating", "PodInitializing"].includes(o.sidecar.reason));
-      return s.deleted || !starting ? o : undefined;
+      // A pod that ended (an init container failed) will never start it.
+      const ended = o.phase === "Succeeded" || o.phase === "Failed";
+      return s.deleted || ended || !starting ? o : undefined;
     }, ctx.deadline(step.sidecarBudgetMs, false));
   } catch (error) {
     if (ctx.signal.aborted) throw error;
