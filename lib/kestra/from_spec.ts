@@ -54,6 +54,12 @@ export function documentToBuilder(document: PodDocument): PodBuilder {
   if (document.waitForLogInterval !== undefined) builder = builder.waitForLogInterval(document.waitForLogInterval);
   if (document.waitUntilReady !== undefined) builder = builder.waitUntilReady(document.waitUntilReady);
   if (document.delete !== undefined) builder = builder.delete(document.delete);
+  if (document.onFinish !== undefined) builder = builder.onFinish(document.onFinish);
+  if (document.retry !== undefined) builder = builder.retry(document.retry);
+  if (document.timeout !== undefined) builder = builder.timeout(document.timeout);
+  if (document.acceptExitCodes !== undefined && document.acceptExitCodes.length > 0) builder = builder.acceptExitCodes(...document.acceptExitCodes);
+  if (document.allowFailure !== undefined) builder = builder.allowFailure(document.allowFailure);
+  if (document.terminationGracePeriod !== undefined) builder = builder.terminationGracePeriod(document.terminationGracePeriod);
   if (document.resume !== undefined) builder = builder.resume(document.resume);
   if (document.runId !== undefined) builder = builder.runId(document.runId);
   if (document.connection !== undefined) builder = builder.connection(document.connection);

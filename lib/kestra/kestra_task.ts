@@ -22,6 +22,7 @@ import {
   readOutputFiles,
   type PodDocument,
 } from "./pod_document.ts";
+import { readKestraRetry } from "./retry.ts";
 import { renderString, renderTree, type TemplateScope } from "./template.ts";
 
 /**
@@ -67,12 +68,12 @@ const TASK_KEYS = [
   "waitRunning",
   "waitForLogInterval",
   "waitUntilReady",
+  "retry",
+  "timeout",
+  "allowFailure",
 ] as const;
 
 const UNSUPPORTED_TASK_KEYS: Record<string, string> = {
-  timeout: "bound the run with waitUntilRunning and waitRunning",
-  retry: "podkit runs the pod once; retry in the caller",
-  allowFailure: "podkit reports the pod's exit code; ignore it in the caller",
   allowWarning: "podkit has no warning state",
   logLevel: "podkit keeps every log line",
   logToFile: "podkit returns the logs; write them where you want",
@@ -95,7 +96,7 @@ const UNSUPPORTED_FLOW_KEYS: Record<string, string> = {
   outputs: "flow outputs are not computed; read the run's result",
   labels: "put pod labels under the task's metadata.labels",
   listeners: "podkit runs one task",
-  retry: "podkit runs the pod once; retry in the caller",
+  retry: "give the retry on the PodCreate task itself",
   sla: "podkit runs one task",
   checks: "podkit runs one task",
   workerGroup: "podkit has no workers",
@@ -288,10 +289,19 @@ function readTask(located: Located, flow: Record<string, unknown> | undefined, o
     const duration = readDuration(render(key), at(path, key), issues);
     if (duration !== undefined) out[key] = duration;
   }
-  for (const key of ["delete", "resume"] as const) {
+  for (const key of ["delete", "resume", "allowFailure"] as const) {
     if (task[key] === undefined) continue;
     const flag = expectBoolean(render(key), at(path, key), issues);
     if (flag !== undefined) out[key] = flag;
+  }
+  if (task["retry"] !== undefined) {
+    const retry = readKestraRetry(render("retry"), at(path, "retry"), issues);
+    if (retry !== undefined) out.retry = retry;
+  }
+  // Kestra bounds each attempt with it; podkit bounds the whole run, retries included.
+  if (task["timeout"] !== undefined) {
+    const timeout = readDuration(render("timeout"), at(path, "timeout"), issues);
+    if (timeout !== undefined) out.timeout = timeout;
   }
   if (task["connection"] !== undefined) {
     const connection = readConnection(render("connection"), at(path, "connection"), issues, "kestra");

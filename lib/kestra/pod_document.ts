@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import type { V1Container, V1ObjectMeta, V1PodSpec, V1Volume } from "@kubernetes/client-node";
 import type { FileSidecarOptions, PodBuilder } from "../../builders/pod.ts";
-import { DESCRIPTION_DEFAULTS, type ConnectionOptions } from "../compile/description.ts";
+import { DESCRIPTION_DEFAULTS, type ConnectionOptions, type RetryInput } from "../compile/description.ts";
+import type { FinishPolicy } from "../plan/policy.ts";
 import { parseDuration, type DurationInput } from "../compile/duration.ts";
 import {
   at,
@@ -78,6 +79,7 @@ export interface PodDocumentInput {
  * | `outputFiles` (list of globs) | `.outputFiles(...globs)` |
  * | `workingDir`, `fileSidecar`, `connection`, `runId`, `delete`, `resume`, `outputNonce` | the method of that name |
  * | `waitUntilRunning`, `waitRunning`, `waitForLogInterval`, `waitUntilReady` | the method of that name |
+ * | `retry`, `timeout`, `onFinish`, `acceptExitCodes` (list), `allowFailure`, `terminationGracePeriod` | the method of that name |
  * | `inputs` | declares inputs for `{{inputs.NAME}}` templates |
  *
  * Strings may hold `{{workingDir}}`, `{{inputs.NAME}}` and `{{outputFiles.NAME}}`.
@@ -136,6 +138,18 @@ export interface PodDocument {
   readonly waitUntilReady?: DurationInput;
   /** Delete the pod at the end. `.delete()` @default true */
   readonly delete?: boolean;
+  /** What happens to the pod when the run ends. `.onFinish()` @default "delete" */
+  readonly onFinish?: FinishPolicy;
+  /** Retry the run in a fresh pod. `.retry()` */
+  readonly retry?: RetryInput;
+  /** The run's overall deadline, retries included. `.timeout()` */
+  readonly timeout?: DurationInput;
+  /** Exit codes of user containers that do not fail the run. `.acceptExitCodes()` @default [] */
+  readonly acceptExitCodes?: readonly number[];
+  /** Resolve with a failed result instead of rejecting. `.allowFailure()` @default false */
+  readonly allowFailure?: boolean;
+  /** How long the containers get to stop after SIGTERM when the run is aborted. `.terminationGracePeriod()` */
+  readonly terminationGracePeriod?: DurationInput;
   /** Reattach to the pod of an earlier call with the same run id. `.resume()` @default true */
   readonly resume?: boolean;
   /** Stable identity of the run. `.runId()` */
@@ -168,6 +182,12 @@ export const POD_DOCUMENT_KEYS = [
   "waitForLogInterval",
   "waitUntilReady",
   "delete",
+  "onFinish",
+  "retry",
+  "timeout",
+  "acceptExitCodes",
+  "allowFailure",
+  "terminationGracePeriod",
   "resume",
   "runId",
   "connection",
@@ -287,6 +307,38 @@ export function readOutputFiles(raw: unknown, path: string, scope: TemplateScope
   return out;
 }
 
+/**
+ * Reads podkit's `retry` (the builder's {@link RetryInput}): `attempts`, `on`,
+ * `exitCodes`, `backoff` (a duration, or `{ initial, factor, max }`).
+ */
+function readRetry(raw: unknown, path: string, issues: Issues): RetryInput | undefined {
+  const record = expectRecord(raw, path, issues);
+  if (record === undefined) return undefined;
+  const before = issues.size;
+  checkKeys(record, ["attempts", "on", "exitCodes", "backoff"], path, issues);
+  const attempts = record["attempts"];
+  if (typeof attempts !== "number" || !Number.isInteger(attempts) || attempts < 1) {
+    issues.add(at(path, "attempts"), `expected a whole number of attempts, 1 or more (the first included), got ${describe(attempts)}`);
+  }
+  const on = record["on"];
+  if (on !== undefined && !(Array.isArray(on) && on.every((c) => typeof c === "string"))) issues.add(at(path, "on"), `expected a list of failure classes like ["OOMKilled"], got ${describe(on)}`);
+  const exitCodes = record["exitCodes"];
+  if (exitCodes !== undefined && !(Array.isArray(exitCodes) && exitCodes.every((c) => Number.isInteger(c)))) {
+    issues.add(at(path, "exitCodes"), `expected a list of exit codes like [75], got ${describe(exitCodes)}`);
+  }
+  const backoff = record["backoff"];
+  if (backoff !== undefined) {
+    if (isRecord(backoff)) {
+      checkKeys(backoff, ["initial", "factor", "max"], at(path, "backoff"), issues);
+      readDuration(backoff["initial"], at(at(path, "backoff"), "initial"), issues);
+      if (backoff["max"] !== undefined) readDuration(backoff["max"], at(at(path, "backoff"), "max"), issues);
+      const factor = backoff["factor"];
+      if (factor !== undefined && (typeof factor !== "number" || !(factor >= 1))) issues.add(at(at(path, "backoff"), "factor"), `expected a multiplier of 1 or more, got ${describe(factor)}`);
+    } else readDuration(backoff, at(path, "backoff"), issues);
+  }
+  return issues.size === before ? (record as unknown as RetryInput) : undefined;
+}
+
 /** Options of {@link readPodDocument}. */
 export interface ReadPodDocumentOptions {
   readonly inputs: Readonly<Record<string, InputValue>>;
@@ -348,10 +400,29 @@ export function readPodDocument(raw: unknown, options: ReadPodDocumentOptions, i
     const duration = readDuration(renderTree(record[key], scope, key, issues), key, issues);
     if (duration !== undefined) out[key] = duration;
   }
-  for (const key of ["delete", "resume", "outputNonce"] as const) {
+  for (const key of ["delete", "resume", "outputNonce", "allowFailure"] as const) {
     if (record[key] === undefined) continue;
     const flag = expectBoolean(renderTree(record[key], scope, key, issues), key, issues);
     if (flag !== undefined) out[key] = flag;
+  }
+  for (const key of ["timeout", "terminationGracePeriod"] as const) {
+    if (record[key] === undefined) continue;
+    const duration = readDuration(renderTree(record[key], scope, key, issues), key, issues);
+    if (duration !== undefined) out[key] = duration;
+  }
+  if (record["onFinish"] !== undefined) {
+    const policy = renderTree(record["onFinish"], scope, "onFinish", issues);
+    if (policy === "delete" || policy === "keepOnFailure" || policy === "keep") out["onFinish"] = policy;
+    else issues.add("onFinish", `expected "delete", "keepOnFailure" or "keep", got ${describe(policy)}`);
+  }
+  if (record["acceptExitCodes"] !== undefined) {
+    const codes = renderTree(record["acceptExitCodes"], scope, "acceptExitCodes", issues);
+    if (Array.isArray(codes) && codes.every((c) => Number.isInteger(c))) out["acceptExitCodes"] = codes;
+    else issues.add("acceptExitCodes", `expected a list of exit codes like [1, 2], got ${describe(codes)}`);
+  }
+  if (record["retry"] !== undefined) {
+    const retry = readRetry(renderTree(record["retry"], scope, "retry", issues), "retry", issues);
+    if (retry !== undefined) out["retry"] = retry;
   }
   if (record["connection"] !== undefined) {
     const connection = readConnection(renderTree(record["connection"], scope, "connection", issues), "connection", issues, "podkit");

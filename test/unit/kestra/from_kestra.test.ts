@@ -271,12 +271,16 @@ describe("fromKestra errors name the property's path", () => {
   });
 
   test.each([
-    ["timeout", "PT1H", "tasks[0].timeout", /not supported: bound the run with waitUntilRunning and waitRunning/],
-    ["retry", { type: "constant" }, "tasks[0].retry", /not supported/],
-    ["allowFailure", true, "tasks[0].allowFailure", /not supported/],
+    ["allowWarning", true, "tasks[0].allowWarning", /not supported: podkit has no warning state/],
     ["workerGroup", { key: "x" }, "tasks[0].workerGroup", /not supported/],
   ])("Kestra's %s is reported as not supported", (key, value, path, message) => {
     expect(issuesOf(() => build({ [key]: value }))).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  test("a flow-level retry is refused with where to put it", () => {
+    expect(issuesOf(() => fromKestra(flow({}, { retry: { type: "constant", interval: "PT1S", maxAttempts: 2 } })))).toEqual([
+      { path: "retry", message: "not supported: give the retry on the PodCreate task itself" },
+    ]);
   });
 
   test("flow properties podkit cannot honour are reported", () => {
@@ -362,5 +366,94 @@ describe("fromKestra input file contents", () => {
   test("an undeclared input given as { path } is a file", () => {
     const d = fromKestra({ type: "io.kestra.plugin.kubernetes.core.PodCreate", spec: { containers: [{ name: "m", image: "busybox" }] }, inputFiles: { "d.txt": "{{ inputs.data }}" } }, { inputs: { data: { path: dataFile } } }).description;
     expect(d.inputFiles).toEqual([{ name: "d.txt", content: { path: dataFile } }]);
+  });
+});
+
+describe("fromKestra: retry, timeout and allowFailure", () => {
+  const build = (task: Record<string, unknown>) => fromKestra(flow(task)).description;
+  const plan = (task: Record<string, unknown>) => fromKestra(flow(task)).compile().plan;
+  const retryIssues = (retry: unknown) => issuesOf(() => build({ retry }));
+
+  test("a constant retry: maxAttempts counts the first attempt, interval between attempts", () => {
+    const retry = plan({ retry: { type: "constant", maxAttempts: 3, interval: "PT15S" } }).retry;
+    expect(retry?.attempts).toBe(3);
+    expect(retry?.backoff).toEqual({ initialMs: 15_000, factor: 1, maxMs: 15_000 });
+  });
+
+  test("Kestra retries whatever failed: a failed container with any exit code, not a config error", () => {
+    const retry = plan({ retry: { type: "constant", maxAttempts: 2, interval: "PT1S" } }).retry;
+    expect(retry?.on).toContain("ContainerFailed");
+    expect(retry?.on).toContain("OOMKilled");
+    expect(retry?.on).not.toContain("ConfigError");
+    expect(retry?.on).not.toContain("Aborted");
+  });
+
+  test("an exponential retry: interval times delayFactor for each next attempt, at most maxInterval", () => {
+    const retry = plan({ retry: { type: "exponential", maxAttempts: 5, interval: "PT30S", maxInterval: "PT5M", delayFactor: 3 } }).retry;
+    expect(retry?.backoff).toEqual({ initialMs: 30_000, factor: 3, maxMs: 300_000 });
+  });
+
+  test("an exponential retry without delayFactor multiplies by 2, as Kestra does", () => {
+    expect(plan({ retry: { type: "exponential", maxAttempts: 2, interval: "PT1S", maxInterval: "PT1M" } }).retry?.backoff.factor).toBe(2);
+  });
+
+  test("a random retry waits a constant delay halfway between minInterval and maxInterval", () => {
+    const retry = plan({ retry: { type: "random", maxAttempts: 4, minInterval: "PT10S", maxInterval: "PT30S" } }).retry;
+    expect(retry?.backoff).toEqual({ initialMs: 20_000, factor: 1, maxMs: 20_000 });
+  });
+
+  test("maxAttempt, Kestra's former name, is read too; templates may render numbers as text", () => {
+    expect(build({ retry: { type: "constant", maxAttempt: "4", interval: "PT1S" } }).retry?.attempts).toBe(4);
+  });
+
+  test("an unknown retry type is refused with its path", () => {
+    expect(retryIssues({ type: "fibonacci", maxAttempts: 2, interval: "PT1S" })).toEqual([
+      { path: "tasks[0].retry.type", message: 'unknown retry type "fibonacci"; expected "constant", "exponential" or "random"' },
+    ]);
+  });
+
+  test.each([
+    [{ maxAttempts: 2, interval: "PT1S" }, "tasks[0].retry.type", /^missing: expected "constant"/],
+    [{ type: "constant", interval: "PT1S" }, "tasks[0].retry.maxAttempts", /^missing: podkit needs a bound on the attempts; add maxAttempts/],
+    [{ type: "constant", maxAttempts: 0, interval: "PT1S" }, "tasks[0].retry.maxAttempts", /1 or more/],
+    [{ type: "constant", maxAttempts: 2 }, "tasks[0].retry.interval", /^missing: a constant retry needs interval/],
+    [{ type: "constant", maxAttempts: 2, interval: "3m" }, "tasks[0].retry.interval", /PT3M/],
+    [{ type: "exponential", maxAttempts: 2, interval: "PT1S" }, "tasks[0].retry.maxInterval", /^missing: an? exponential retry needs maxInterval/],
+    [{ type: "exponential", maxAttempts: 2, interval: "PT1M", maxInterval: "PT1S" }, "tasks[0].retry.maxInterval", /shorter than interval/],
+    [{ type: "exponential", maxAttempts: 2, interval: "PT1S", maxInterval: "PT1M", delayFactor: 0.5 }, "tasks[0].retry.delayFactor", /1 or more/],
+    [{ type: "random", maxAttempts: 2, minInterval: "PT1M", maxInterval: "PT1S" }, "tasks[0].retry.maxInterval", /shorter than minInterval/],
+    [{ type: "constant", maxAttempts: 2, interval: "PT1S", delayFactor: 2 }, "tasks[0].retry.delayFactor", /^not supported: delayFactor belongs to exponential retries, not to constant ones/],
+    [{ type: "constant", maxAttempts: 2, interval: "PT1S", maxDuration: "PT1H" }, "tasks[0].retry.maxDuration", /^not supported: .*with the task's timeout/],
+    [{ type: "constant", maxAttempts: 2, interval: "PT1S", warningOnRetry: true }, "tasks[0].retry.warningOnRetry", /^not supported: podkit has no warning state/],
+    [{ type: "constant", maxAttempts: 2, interval: "PT1S", behavior: "CREATE_NEW_EXECUTION" }, "tasks[0].retry.behavior", /^not supported: .*RETRY_FAILED_TASK/],
+    [{ type: "constant", maxAttempts: 2, interval: "PT1S", intervall: "PT1S" }, "tasks[0].retry.intervall", /did you mean "interval"/],
+  ])("a retry %j is refused at %s", (retry, path, message) => {
+    expect(retryIssues(retry)).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  test("warningOnRetry: false and behavior: RETRY_FAILED_TASK are what podkit does", () => {
+    expect(build({ retry: { type: "constant", maxAttempts: 2, interval: "PT1S", warningOnRetry: false, behavior: "RETRY_FAILED_TASK" } }).retry?.attempts).toBe(2);
+  });
+
+  test("timeout is the run's overall deadline, in the plan", () => {
+    expect(build({ timeout: "PT2H" }).timeout).toBe("PT2H");
+    expect(plan({ timeout: "PT2H", retry: { type: "constant", maxAttempts: 2, interval: "PT1S" } }).retry?.deadlineMs).toBe(7_200_000);
+    expect(issuesOf(() => build({ timeout: "2h" }))[0]?.path).toBe("tasks[0].timeout");
+  });
+
+  test("allowFailure: true resolves a failed run instead of rejecting; templates give text", () => {
+    expect(build({ allowFailure: true }).allowFailure).toBe(true);
+    expect(plan({ allowFailure: "true" }).allowFailure).toBe(true);
+    expect(build({}).allowFailure).toBe(false);
+    expect(issuesOf(() => build({ allowFailure: "yes" }))).toEqual([{ path: "tasks[0].allowFailure", message: 'expected true or false, got "yes"' }]);
+  });
+
+  test("every retry problem is reported at once with the others", () => {
+    expect(issuesOf(() => build({ retry: { type: "random", maxAttempts: 2 }, timeout: "forever", allowFailure: 1 })).map((i) => i.path)).toEqual([
+      "tasks[0].allowFailure",
+      "tasks[0].retry.minInterval",
+      "tasks[0].retry.maxInterval",
+      "tasks[0].timeout",
+    ]);
   });
 });

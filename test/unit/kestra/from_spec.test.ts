@@ -112,6 +112,38 @@ describe("fromSpec: podkit's own form mirrors the builder", () => {
   });
 });
 
+describe("fromSpec: run policies", () => {
+  test("retry, timeout, onFinish, acceptExitCodes, allowFailure and terminationGracePeriod reach the builder", () => {
+    const builder = fromSpec(`
+containers: [{ name: main, image: busybox }]
+retry: { attempts: 3, on: [OOMKilled], exitCodes: [75], backoff: { initial: PT2S, factor: 3, max: PT1M } }
+timeout: PT2H
+onFinish: keepOnFailure
+acceptExitCodes: [1, 2]
+allowFailure: true
+terminationGracePeriod: PT20S
+`);
+    const compiled = builder.compile();
+    expect(compiled.plan.retry).toMatchObject({ attempts: 3, on: ["OOMKilled"], exitCodes: [75], backoff: { initialMs: 2000, factor: 3, maxMs: 60_000 }, deadlineMs: 7_200_000 });
+    expect(builder.description.onFinish).toBe("keepOnFailure");
+    expect(builder.description.acceptExitCodes).toEqual([1, 2]);
+    expect(compiled.plan.allowFailure).toBe(true);
+    expect(compiled.manifest.spec?.terminationGracePeriodSeconds).toBe(20);
+  });
+
+  test.each([
+    [{ retry: { attempts: 0 } }, "retry.attempts", /1 or more/],
+    [{ retry: { attempts: 2, backoff: "soon" } }, "retry.backoff", /PT3M/],
+    [{ retry: { attempts: 2, backoff: { initial: "PT1S", factor: 0 } } }, "retry.backoff.factor", /1 or more/],
+    [{ retry: { attempts: 2, tries: 3 } }, "retry.tries", /unknown property/],
+    [{ onFinish: "keepOnSuccess" }, "onFinish", /expected "delete", "keepOnFailure" or "keep", got "keepOnSuccess"/],
+    [{ acceptExitCodes: 1 }, "acceptExitCodes", /expected a list of exit codes/],
+    [{ timeout: "2h" }, "timeout", /PT/],
+  ])("%j is refused at its path", (extra, path, message) => {
+    expect(issuesOf(() => fromSpec({ containers: [main], ...extra }))).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+});
+
 describe("loadDefinition", () => {
   test("recognises Kestra by type or tasks, podkit otherwise", () => {
     expect(loadDefinition({ type: "io.kestra.plugin.kubernetes.core.PodCreate", spec: { containers: [main] } }).format).toBe("kestra");
