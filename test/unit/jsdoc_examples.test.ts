@@ -14,6 +14,7 @@ const ENTRY_POINTS: Readonly<Record<string, string>> = {
   podkit: join(root, "lib/mod.ts"),
   "podkit/kubernetes": join(root, "lib/kubernetes/mod.ts"),
   "podkit/kestra": join(root, "lib/kestra/mod.ts"),
+  "podkit/testing": join(root, "lib/testing/mod.ts"),
 };
 
 interface Example {
@@ -38,7 +39,7 @@ function examplesOf(file: string): Example[] {
       .split("\n")
       .map((l) => l.replace(/^\s*\* ?/, ""))
       .join("\n")
-      .replace(/from "(podkit(?:\/kubernetes|\/kestra)?)"/g, (_, entry: string) => `from ${JSON.stringify(ENTRY_POINTS[entry])}`)
+      .replace(/from "(podkit(?:\/kubernetes|\/kestra|\/testing)?)"/g, (_, entry: string) => `from ${JSON.stringify(ENTRY_POINTS[entry])}`)
       .replace(/from "(\.\.?\/[^"]+)"/g, (_, path: string) => `from ${JSON.stringify(join(dirname(file), path))}`),
   }));
 }
@@ -47,6 +48,7 @@ const areas = {
   core: [...sourcesIn("lib/compile"), ...sourcesIn("lib/plan"), ...sourcesIn("lib/run"), ...sourcesIn("builders"), join(root, "lib/mod.ts")],
   kubernetes: sourcesIn("lib/kubernetes"),
   kestra: sourcesIn("lib/kestra"),
+  testing: sourcesIn("lib/testing"),
   cli: sourcesIn("cli"),
 } as const;
 const examplesByArea = Object.fromEntries(Object.entries(areas).map(([area, files]) => [area, files.flatMap(examplesOf)]));
