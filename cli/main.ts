@@ -2,8 +2,10 @@
 /**
  * The `podkit` command line: `podkit run FILE` runs a pod from a Kestra PodCreate task or a
  * podkit pod document and streams its logs; `podkit plan FILE` prints the manifest and the
- * plan. Ctrl-C (SIGINT) or SIGTERM aborts the run and deletes the pod; a second one exits
- * at once.
+ * plan; `podkit gc` deletes the podkit pods no run follows any more. Ctrl-C (SIGINT) or
+ * SIGTERM aborts the run: the pod is deleted with its grace period when it has one (its
+ * containers get SIGTERM and their last lines are shown), else at once. A second one
+ * deletes the pod at once; a third exits at once.
  *
  * @example
  * ```sh
@@ -16,16 +18,20 @@ import { EXIT_CODES } from "./exit_codes.ts";
 import { runCli } from "./program.ts";
 
 const controller = new AbortController();
+const force = new AbortController();
 let interrupted = 0;
 
 function onSignal(signal: "SIGINT" | "SIGTERM"): void {
   interrupted += 1;
-  if (interrupted > 1) {
-    process.stderr.write(`podkit ${"aborted".padEnd(10)} ${signal} again: exiting now; the pod may be left behind\n`);
+  if (interrupted === 1) {
+    // The run says what stopping means for its pod (the reporter's "aborting" line).
+    controller.abort(Object.assign(new Error(`Interrupted by ${signal}`), { name: "AbortError", signal }));
+  } else if (interrupted === 2) {
+    force.abort(Object.assign(new Error(`Interrupted by ${signal} again`), { name: "AbortError", signal }));
+  } else {
+    process.stderr.write(`podkit ${"aborted".padEnd(10)} ${signal} a third time: exiting now; the pod may be left behind\n`);
     process.exit(signal === "SIGTERM" ? EXIT_CODES.terminated : EXIT_CODES.interrupted);
   }
-  process.stderr.write(`podkit ${"aborting".padEnd(10)} ${signal}: stopping the run and deleting the pod (again to exit at once)\n`);
-  controller.abort(Object.assign(new Error(`Interrupted by ${signal}`), { name: "AbortError", signal }));
 }
 
 process.on("SIGINT", () => onSignal("SIGINT"));
@@ -35,4 +41,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   signal: controller.signal,
+  forceSignal: force.signal,
 });

@@ -4,6 +4,9 @@ import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
 import type { PodBuilder } from "../builders/pod.ts";
+import type { ConnectionOptions } from "../lib/compile/description.ts";
+import { parseDuration } from "../lib/compile/duration.ts";
+import { findStep } from "../lib/plan/plan.ts";
 import { PodRunError, PodValidationError } from "../lib/run/errors.ts";
 import { PodDefinitionError } from "../lib/kestra/definition_error.ts";
 import type { InputValue } from "../lib/kestra/inputs.ts";
@@ -11,6 +14,7 @@ import { loadDefinition } from "../lib/kestra/load_definition.ts";
 import type { CompiledPod, RunResult } from "../lib/run/result.ts";
 import type { Runner } from "../lib/run/runner.ts";
 import { EXIT_CODES, exitCodeFor, isUnreachable, NoInputError, UsageError } from "./exit_codes.ts";
+import { collectGarbage, type GcClient, type GcEntry } from "./gc.ts";
 import { chooseKubeconfig } from "./kubeconfig.ts";
 import { Reporter, type OutputStream } from "./reporter.ts";
 
@@ -24,12 +28,29 @@ export interface CliIo {
   readonly cwd?: string;
   /** @default os.homedir() */
   readonly homedir?: string;
-  /** Aborts a run (Ctrl-C): the pod is deleted. */
+  /** Aborts a run (Ctrl-C): the pod is deleted, with its grace period when it has one. */
   readonly signal?: AbortSignal;
+  /** Cuts a graceful abort short (a second Ctrl-C): the pod is deleted at once. */
+  readonly forceSignal?: AbortSignal;
   /** The runner of `podkit run`. @default a `KubernetesRunner` */
   readonly createRunner?: () => Runner | Promise<Runner>;
   /** @default fs.existsSync */
   readonly exists?: (path: string) => boolean;
+  /**
+   * The cluster `podkit gc` cleans, and the namespace of the kubeconfig's context.
+   * @default a `KubernetesClient` of the connection's kubeconfig
+   */
+  readonly createGcClient?: (connection: ConnectionOptions) => Promise<{ readonly client: GcClient; readonly namespace: string }>;
+}
+
+interface GcFlags {
+  readonly namespace?: string;
+  readonly allNamespaces?: boolean;
+  readonly olderThan: string;
+  readonly dryRun?: boolean;
+  readonly context?: string;
+  readonly kubeconfig?: string;
+  readonly json?: boolean;
 }
 
 interface CommonFlags {
@@ -182,11 +203,20 @@ async function run(file: string, flags: RunFlags, io: CliIo): Promise<number> {
   const containers = [...compiled.plan.pod.initContainers, ...compiled.plan.pod.containers];
   const live = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true, containers });
   const runner = await createRunner(io);
+  const graceSeconds = findStep(compiled.plan, "delete")?.abortGraceSeconds ?? 0;
+  const onAbort = (): void => live.aborting(signalName(io.signal), graceSeconds);
+  const onForce = (): void => live.forcing(graceSeconds);
+  if (io.signal?.aborted === true) onAbort();
+  else io.signal?.addEventListener("abort", onAbort, { once: true });
+  io.forceSignal?.addEventListener("abort", onForce, { once: true });
   try {
     const result = await runner.run(compiled, {
       ...(io.signal === undefined ? {} : { signal: io.signal }),
+      ...(io.forceSignal === undefined ? {} : { forceSignal: io.forceSignal }),
       ...(flags.outputDir === undefined ? {} : { outputDir: resolve(cwd, flags.outputDir) }),
       onEvent: (event) => live.event(event),
+      // Lines are printed as they arrive; keeping them too would grow with the log.
+      keepLogs: "none",
     });
     live.summary(result);
     if (flags.json === true) io.stdout.write(resultJson(result));
@@ -196,7 +226,74 @@ async function run(file: string, flags: RunFlags, io: CliIo): Promise<number> {
     live.failure(error);
     if (flags.json === true) io.stdout.write(resultJson(error.result, error));
     return exitCodeFor(error, signalName(io.signal));
+  } finally {
+    io.signal?.removeEventListener("abort", onAbort);
+    io.forceSignal?.removeEventListener("abort", onForce);
   }
+}
+
+async function createGcClient(connection: ConnectionOptions): Promise<{ client: GcClient; namespace: string }> {
+  const [{ loadKubeConfig }, { KubernetesClient }] = await Promise.all([import("../lib/kubernetes/connection.ts"), import("../lib/kubernetes/client.ts")]);
+  const kubeConfig = await loadKubeConfig(connection);
+  return { client: new KubernetesClient(kubeConfig), namespace: kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? "default" };
+}
+
+const GC_ACTIONS: Readonly<Record<GcEntry["action"], string>> = { deleted: "deleted", wouldDelete: "would delete", gone: "already gone", kept: "kept" };
+
+async function gc(flags: GcFlags, io: CliIo): Promise<number> {
+  if (flags.allNamespaces === true && flags.namespace !== undefined) throw new UsageError("Cannot use --namespace with --all-namespaces: choose one");
+  let olderThanMs: number;
+  try {
+    olderThanMs = parseDuration(flags.olderThan);
+  } catch (error) {
+    throw new UsageError(`Cannot use --older-than "${flags.olderThan}": ${(error as Error).message}`, { cause: error });
+  }
+  const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  const reporter = new Reporter({ stdout: io.stdout, stderr: io.stderr, env });
+  const choice = chooseKubeconfig({
+    ...(flags.kubeconfig === undefined ? {} : { flag: resolve(cwd, flags.kubeconfig) }),
+    env,
+    homedir: io.homedir ?? homedir(),
+    ...(io.exists === undefined ? {} : { exists: io.exists }),
+  });
+  if (choice.note !== undefined) reporter.note(choice.note);
+  const connection: ConnectionOptions = {
+    ...(choice.path === undefined ? {} : { kubeconfigPath: choice.path }),
+    ...(flags.context === undefined ? {} : { context: flags.context }),
+  };
+  let cluster: { client: GcClient; namespace: string };
+  try {
+    cluster = await (io.createGcClient ?? createGcClient)(connection);
+  } catch (error) {
+    // loadKubeConfig refuses an unknown context or connection option with a TypeError.
+    if (error instanceof TypeError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  const { client, namespace } = cluster;
+  const entries = await collectGarbage(
+    client,
+    {
+      namespace: flags.namespace ?? namespace,
+      allNamespaces: flags.allNamespaces === true,
+      olderThanMs,
+      dryRun: flags.dryRun === true,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    },
+    (entry) => {
+      if (flags.json === true || entry.action === "kept") return;
+      io.stdout.write(`${GC_ACTIONS[entry.action].padEnd(12)} ${entry.namespace}/${entry.name}: ${entry.why}\n`);
+    },
+  );
+  if (flags.json === true) {
+    io.stdout.write(`${JSON.stringify({ ok: true, dryRun: flags.dryRun === true, pods: entries }, null, 2)}\n`);
+    return EXIT_CODES.ok;
+  }
+  const count = (action: GcEntry["action"]): number => entries.filter((e) => e.action === action).length;
+  const where = flags.allNamespaces === true ? "in every namespace" : `in namespace "${flags.namespace ?? namespace}"`;
+  const done = flags.dryRun === true ? `${count("wouldDelete")} to delete (dry run)` : `${count("deleted")} deleted${count("gone") > 0 ? `, ${count("gone")} already gone` : ""}`;
+  reporter.note(`${entries.length} podkit pod${entries.length === 1 ? "" : "s"} ${where}: ${done}, ${count("kept")} kept (running within their deadline, or finished less than ${flags.olderThan} ago)`);
+  return EXIT_CODES.ok;
 }
 
 /** `fetch failed: connect ECONNREFUSED 127.0.0.1:6443`: each cause's message, outermost first. */
@@ -238,6 +335,19 @@ Exit codes:
   124      a wait budget ran out (waitUntilRunning, waitRunning, waitUntilReady)
   125      the pod could not run (image pull, config error, evicted, deleted by someone else)
   130/143  interrupted by SIGINT/SIGTERM; the pod was deleted
+`;
+
+const GC_HELP = `
+A pod is deleted when it has finished for --older-than (its podkit.dev/finished-at
+annotation, or phase Succeeded/Failed with every container ended), or when its start plus
+spec.activeDeadlineSeconds plus --older-than has passed. A pod that runs or waits within
+its deadline may be followed by a live run and is kept.
+
+Exit codes:
+  0        done (whatever was deleted)
+  64       usage error (bad flag or duration)
+  69       the cluster is unreachable or refused a request
+  130/143  interrupted by SIGINT/SIGTERM
 `;
 
 function packageVersion(): string {
@@ -298,6 +408,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     code = await run(file, { ...flags, dryRun: true }, io);
   });
 
+  program
+    .command("gc")
+    .description("delete the podkit pods that have finished, or outlived their deadline, and that no live run follows; print each one and why")
+    .option("-n, --namespace <namespace>", "namespace to clean (default: the kubeconfig context's, else default)")
+    .option("-A, --all-namespaces", "clean every namespace")
+    .option("--older-than <duration>", "how long a pod must have been finished, or past its deadline (ISO 8601)", "PT1H")
+    .option("--dry-run", "print what would be deleted, delete nothing")
+    .option("--context <name>", "kubeconfig context to use")
+    .option("--kubeconfig <path>", "kubeconfig file to use")
+    .option("--json", "print every podkit pod seen, with what was done and why, as JSON")
+    .addHelpText("after", GC_HELP)
+    .action(async (flags: GcFlags) => {
+      code = await gc(flags, io);
+    });
+
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;
@@ -307,8 +432,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (error instanceof PodDefinitionError || error instanceof PodValidationError) {
       errorReporter.error(error.message);
-    } else if (error instanceof UsageError || error instanceof NoInputError) {
-      errorReporter.error(error.message);
+    } else if (error instanceof UsageError || error instanceof NoInputError || (error as { name?: unknown } | null)?.name === "AbortError") {
+      errorReporter.error((error as Error).message);
     } else if (isUnreachable(error)) {
       errorReporter.error(`Cannot reach the Kubernetes cluster: ${causeChain(error)}; check that it runs and that the kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) points to it`);
     } else {

@@ -207,7 +207,12 @@ export class Reporter {
       case "completed":
         return this.#line(phase, `Containers finished (${event.phase}, exit code ${event.exitCode}); collecting what they left`);
       case "deleted":
-        return this.#line(phase, `Deleted pod "${event.podName}"`);
+        return this.#line(
+          phase,
+          event.gracePeriodSeconds !== undefined && event.gracePeriodSeconds > 0
+            ? `Deleting pod "${event.podName}": its containers got SIGTERM and have ${event.gracePeriodSeconds} s to stop`
+            : `Deleted pod "${event.podName}"`,
+        );
       case "attemptFailed":
         return this.#line(phase, `Attempt ${event.attempt} failed (${event.reason}${event.exitCode === undefined ? "" : `, exit code ${event.exitCode}`}): ${event.shortMessage}; attempt ${event.nextAttempt} in ${(event.delayMs / 1000).toFixed(1)} s`, "yellow");
       case "failed":
@@ -234,6 +239,30 @@ export class Reporter {
 
   #headline(reason: string, step: string, podName: string | undefined, shortMessage: string): string {
     return `${reason} at step ${step}${podName === undefined ? "" : ` (pod "${podName}")`}: ${shortMessage}`;
+  }
+
+  /**
+   * Says what a first Ctrl-C (or SIGTERM) does: with a grace period, the containers get
+   * SIGTERM and their last lines are read; without, the pod is deleted at once.
+   */
+  aborting(signal: string | undefined, graceSeconds: number): void {
+    const by = signal === undefined ? "Aborted" : `${signal}`;
+    this.#line(
+      "aborting",
+      graceSeconds > 0
+        ? `${by}: stopping the run; the containers get SIGTERM and up to ${graceSeconds} s to stop, their last lines are shown (Ctrl-C again to delete the pod at once)`
+        : `${by}: stopping the run and deleting the pod at once`,
+      "yellow",
+    );
+  }
+
+  /** Says what a second Ctrl-C does: the pod is deleted without waiting; a third exits. */
+  forcing(graceSeconds: number): void {
+    this.#line(
+      "aborting",
+      `Again: ${graceSeconds > 0 ? "deleting the pod at once, without waiting for its containers" : "the pod is already being deleted at once"} (Ctrl-C again to exit now; the pod may be left behind)`,
+      "yellow",
+    );
   }
 
   /** Writes a note of podkit's own, e.g. which kubeconfig is used. */

@@ -340,6 +340,40 @@ describe("podkit run", () => {
     expect(code).toBe(143);
   });
 
+  test("a first Ctrl-C stops a pod with a grace period gracefully and says so; a second passes forceSignal to the run", async () => {
+    const definition = join(dir, "graceful.yaml");
+    writeFileSync(definition, "containers: [{ name: main, image: busybox, command: [sleep, '300'] }]\nterminationGracePeriod: PT20S\n");
+    const abort = new AbortController();
+    const force = new AbortController();
+    const runner = new ScriptedRunner([event({ type: "created", podName: "main-x", namespace: "default", runId: "r", resumed: false, attempt: 1 })], () => {
+      throw new PodRunError("Aborted", { reason: "Aborted", step: "waitCompletion", runId: "r", namespace: "default", podName: "main-x" });
+    });
+    const original = runner.run.bind(runner);
+    runner.run = async (compiled, options) => {
+      abort.abort(Object.assign(new Error("Interrupted by SIGINT"), { name: "AbortError", signal: "SIGINT" }));
+      force.abort();
+      return original(compiled, options);
+    };
+    const { code, terminal } = await cli(["run", definition], { createRunner: () => runner, signal: abort.signal, forceSignal: force.signal });
+    expect(code).toBe(130);
+    expect(runner.options?.forceSignal).toBe(force.signal);
+    expect(terminal.lines().filter((l) => l.startsWith("podkit aborting"))).toEqual([
+      "podkit aborting   SIGINT: stopping the run; the containers get SIGTERM and up to 20 s to stop, their last lines are shown (Ctrl-C again to delete the pod at once)",
+      "podkit aborting   Again: deleting the pod at once, without waiting for its containers (Ctrl-C again to exit now; the pod may be left behind)",
+    ]);
+  });
+
+  test("a Ctrl-C on a pod without a grace period says it is deleted at once", async () => {
+    const controller = new AbortController();
+    controller.abort(Object.assign(new Error("Interrupted by SIGINT"), { name: "AbortError", signal: "SIGINT" }));
+    const runner = new ScriptedRunner([], () => {
+      throw new PodRunError("Aborted", { reason: "Aborted", step: "waitCompletion", runId: "run-1", namespace: "default" });
+    });
+    const { code, terminal } = await cli(["run", join(examples, "launch-a-pod.yaml")], { createRunner: () => runner, signal: controller.signal });
+    expect(code).toBe(130);
+    expect(terminal.lines()).toContain("podkit aborting   SIGINT: stopping the run and deleting the pod at once");
+  });
+
   test("an unreachable cluster exits 69", async () => {
     const runner = new ScriptedRunner([], () => {
       throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });

@@ -112,6 +112,43 @@ describe("Reporter.event", () => {
     ]);
   });
 
+  test("a failed attempt says why, with its exit code, and when the next one starts", () => {
+    const terminal = new Terminal();
+    const r = reporter(terminal);
+    r.event(event({ type: "attemptFailed", attempt: 1, reason: "ContainerFailed", exitCode: 75, shortMessage: 'Container "main" exited with code 75', nextAttempt: 2, delayMs: 1500 }));
+    r.event(event({ type: "attemptFailed", attempt: 2, reason: "OOMKilled", shortMessage: "out of memory", nextAttempt: 3, delayMs: 30_000 }));
+    expect(terminal.lines()).toEqual([
+      'podkit retrying   Attempt 1 failed (ContainerFailed, exit code 75): Container "main" exited with code 75; attempt 2 in 1.5 s',
+      "podkit retrying   Attempt 2 failed (OOMKilled): out of memory; attempt 3 in 30.0 s",
+    ]);
+  });
+
+  test("a deletion with a grace period says the containers got SIGTERM; one without says deleted", () => {
+    const terminal = new Terminal();
+    const r = reporter(terminal);
+    r.event(event({ type: "deleted", podName: "p-1", gracePeriodSeconds: 20 }));
+    r.event(event({ type: "deleted", podName: "p-1", gracePeriodSeconds: 0 }));
+    expect(terminal.lines()).toEqual([
+      'podkit deleting   Deleting pod "p-1": its containers got SIGTERM and have 20 s to stop',
+      'podkit deleting   Deleted pod "p-1"',
+    ]);
+  });
+
+  test("aborting says whether the containers get a grace period, and what the next Ctrl-C does", () => {
+    const terminal = new Terminal();
+    const r = reporter(terminal);
+    r.aborting("SIGINT", 20);
+    r.forcing(20);
+    r.aborting("SIGTERM", 0);
+    r.forcing(0);
+    expect(terminal.lines()).toEqual([
+      "podkit aborting   SIGINT: stopping the run; the containers get SIGTERM and up to 20 s to stop, their last lines are shown (Ctrl-C again to delete the pod at once)",
+      "podkit aborting   Again: deleting the pod at once, without waiting for its containers (Ctrl-C again to exit now; the pod may be left behind)",
+      "podkit aborting   SIGTERM: stopping the run and deleting the pod at once",
+      "podkit aborting   Again: the pod is already being deleted at once (Ctrl-C again to exit now; the pod may be left behind)",
+    ]);
+  });
+
   test("log prefixes are aligned on the longest container name", () => {
     const terminal = new Terminal();
     const r = reporter(terminal, { containers: ["a", "long-name"] });
