@@ -1,35 +1,13 @@
-import type { V1Container, V1ObjectMeta, V1PodSpec, V1ResourceRequirements, V1Volume } from "@kubernetes/client-node";
 import { compile } from "../lib/compile/compile.ts";
-import { frozenCopy, isPlainObject } from "../lib/compile/_data.ts";
-import {
-  DESCRIPTION_DEFAULTS,
-  type ConnectionOptions,
-  type FileSidecar,
-  type InputContent,
-  type PodDescription,
-  type RetryInput,
-  type TimeoutInputs,
-} from "../lib/compile/description.ts";
+import { frozenCopy } from "../lib/compile/_data.ts";
+import { DESCRIPTION_DEFAULTS, type ConnectionOptions, type PodDescription, type RetryInput } from "../lib/compile/description.ts";
 import { parseDuration, type DurationInput } from "../lib/compile/duration.ts";
 import type { FinishPolicy } from "../lib/plan/policy.ts";
 import type { CompiledPod, RunResult } from "../lib/run/result.ts";
 import type { RunOptions, Runner } from "../lib/run/runner.ts";
-
-/** Options of {@link PodBuilder.fileSidecar}; each one left out keeps its current value. */
-export interface FileSidecarOptions {
-  /**
-   * Image with a POSIX shell and `tar`.
-   * @default "busybox"
-   */
-  readonly image?: string | undefined;
-  /** Resources of the init container and the sidecar that move files. */
-  readonly resources?: V1ResourceRequirements | undefined;
-  /** Container defaults for those two containers only; they replace `.defaults()` for them. */
-  readonly defaultSpec?: Partial<V1Container> | undefined;
-}
-
-/** The pod spec fields `.spec()` accepts: any field of a V1PodSpec, containers included. */
-export type PodSpecInput = Partial<V1PodSpec>;
+import { PodShapeBuilder } from "./pod_shape.ts";
+export { PodShapeBuilder, type FileSidecarOptions, type PodSpecInput } from "./pod_shape.ts";
+import { describeValue, requireBoolean, requireDuration, requireObject, requireString } from "./_checks.ts";
 
 function emptyDescription(name: string | undefined): PodDescription {
   return Object.freeze({
@@ -53,56 +31,6 @@ function emptyDescription(name: string | undefined): PodDescription {
   });
 }
 
-function requireObject(method: string, value: unknown): asserts value is Record<string, unknown> {
-  if (!isPlainObject(value)) {
-    throw new TypeError(`Cannot use ${method}(${describeValue(value)}): expected a plain object`);
-  }
-}
-
-function requireString(method: string, value: unknown): asserts value is string {
-  if (typeof value !== "string") {
-    throw new TypeError(`Cannot use ${method}(${describeValue(value)}): expected a string`);
-  }
-}
-
-function requireBoolean(method: string, value: unknown): asserts value is boolean {
-  if (typeof value !== "boolean") {
-    throw new TypeError(`Cannot use ${method}(${describeValue(value)}): expected true or false`);
-  }
-}
-
-function requireDuration(method: string, value: unknown): asserts value is DurationInput {
-  if (typeof value !== "string" && typeof value !== "number") {
-    throw new TypeError(`Cannot use ${method}(${describeValue(value)}): expected an ISO 8601 duration like "PT3M" or milliseconds`);
-  }
-}
-
-function requireStringMap(method: string, value: unknown): asserts value is Record<string, string> {
-  requireObject(method, value);
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== "string") {
-      throw new TypeError(`Cannot use ${method}(): the value of "${key}" is ${describeValue(item)}, expected a string`);
-    }
-  }
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
-
-function isInputContent(value: unknown): value is InputContent {
-  if (typeof value === "string" || value instanceof Uint8Array) return true;
-  if (typeof value !== "object" || value === null) return false;
-  if (isPlainObject(value)) return typeof value["path"] === "string";
-  // A Node Readable or a web ReadableStream, recognised by shape so either realm works.
-  const candidate = value as { pipe?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown };
-  return typeof candidate.getReader === "function" || typeof candidate.pipe === "function";
-}
-
 /**
  * An immutable description of a pod to run, built call by call. Every method returns a
  * new builder and leaves the one it was called on unchanged, so a builder can be shared
@@ -119,351 +47,7 @@ function isInputContent(value: unknown): value is InputContent {
  * manifest.spec?.containers[0]?.name; // "hello"
  * ```
  */
-export class PodBuilder {
-  readonly #description: PodDescription;
-
-  /**
-   * Wraps a description. Most code starts from {@link pod} instead.
-   *
-   * @param description a frozen description, e.g. `other.description`
-   * @example
-   * ```ts
-   * import { PodBuilder, pod } from "podkit";
-   * const copy = new PodBuilder(pod("a").container({ name: "c", image: "busybox" }).description);
-   * ```
-   */
-  constructor(description: PodDescription) {
-    this.#description = frozenCopy(description);
-  }
-
-  /**
-   * The frozen data this builder has accumulated.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod("x").namespace("jobs").description.namespace; // "jobs"
-   * ```
-   */
-  get description(): PodDescription {
-    return this.#description;
-  }
-
-  #with(changes: Partial<Omit<PodDescription, "kind">>): PodBuilder {
-    return new PodBuilder({ ...this.#description, ...changes });
-  }
-
-  /**
-   * Sets the namespace the pod is created in.
-   *
-   * @param namespace a DNS-1123 label
-   * @default "default"
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().namespace("batch");
-   * ```
-   */
-  namespace(namespace: string): PodBuilder {
-    requireString("namespace", namespace);
-    return this.#with({ namespace });
-  }
-
-  /**
-   * Adds labels to the pod, replacing those with the same keys.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().labels({ "my-label": "my-value" });
-   * ```
-   */
-  labels(labels: Readonly<Record<string, string>>): PodBuilder {
-    requireStringMap("labels", labels);
-    const metadata = this.#description.metadata;
-    return this.#with({ metadata: { ...metadata, labels: { ...metadata.labels, ...labels } } });
-  }
-
-  /**
-   * Adds annotations to the pod, replacing those with the same keys.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().annotations({ "example.com/owner": "data-team" });
-   * ```
-   */
-  annotations(annotations: Readonly<Record<string, string>>): PodBuilder {
-    requireStringMap("annotations", annotations);
-    const metadata = this.#description.metadata;
-    return this.#with({ metadata: { ...metadata, annotations: { ...metadata.annotations, ...annotations } } });
-  }
-
-  /**
-   * Merges pod metadata (Kestra's `metadata`): `name` and `namespace` set the pod's name
-   * and namespace, labels and annotations are added to those already given, any other
-   * field replaces the previous value.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().metadata({ name: "report", labels: { app: "report" } });
-   * ```
-   */
-  metadata(metadata: Readonly<V1ObjectMeta>): PodBuilder {
-    requireObject("metadata", metadata);
-    const { name, namespace, labels, annotations, ...rest } = metadata;
-    let next: PodBuilder = this;
-    if (name !== undefined) {
-      requireString("metadata", name);
-      next = next.#with({ name });
-    }
-    if (namespace !== undefined) next = next.namespace(namespace);
-    if (labels !== undefined) next = next.labels(labels);
-    if (annotations !== undefined) next = next.annotations(annotations);
-    const current = next.#description.metadata;
-    return next.#with({ metadata: { ...current, ...rest } });
-  }
-
-  /**
-   * Adds a container. Containers keep the order they are added in; the first one names
-   * generated pods.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().container({ name: "main", image: "debian:stable-slim", command: ["echo", "hi"] });
-   * ```
-   */
-  container(spec: Readonly<V1Container>): PodBuilder {
-    requireObject("container", spec);
-    return this.#with({ containers: [...this.#description.containers, spec] });
-  }
-
-  /**
-   * Adds an init container, run in order before the containers (after podkit's own
-   * `podkit-init` when input files are given).
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().initContainer({ name: "prepare", image: "busybox", command: ["true"] });
-   * ```
-   */
-  initContainer(spec: Readonly<V1Container>): PodBuilder {
-    requireObject("initContainer", spec);
-    return this.#with({ initContainers: [...this.#description.initContainers, spec] });
-  }
-
-  /**
-   * Adds a volume to the pod.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().volume({ name: "tmp", emptyDir: {} });
-   * ```
-   */
-  volume(spec: Readonly<V1Volume>): PodBuilder {
-    requireObject("volume", spec);
-    return this.#with({ volumes: [...this.#description.volumes, spec] });
-  }
-
-  /**
-   * Merges pod spec fields (Kestra's `spec`): `containers`, `initContainers` and
-   * `volumes` are added to those already given; any other field (nodeSelector,
-   * tolerations, serviceAccountName, restartPolicy, …) replaces the previous value.
-   * `restartPolicy` defaults to `Never`.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().spec({ serviceAccountName: "runner", nodeSelector: { pool: "batch" } });
-   * ```
-   */
-  spec(spec: Readonly<PodSpecInput>): PodBuilder {
-    requireObject("spec", spec);
-    const { containers, initContainers, volumes, ...rest } = spec;
-    let next: PodBuilder = this;
-    for (const c of containers ?? []) next = next.container(c);
-    for (const c of initContainers ?? []) next = next.initContainer(c);
-    for (const v of volumes ?? []) next = next.volume(v);
-    return next.#with({ spec: { ...next.#description.spec, ...rest } });
-  }
-
-  /**
-   * Sets container defaults (Kestra's `containerDefaultSpec`), merged into every user
-   * container and init container, and into podkit's file-transfer containers unless
-   * `fileSidecar({ defaultSpec })` is given. Objects are merged deeply with the
-   * container's values winning; lists are concatenated defaults first, except `env`
-   * (by name), `volumeMounts` (by mountPath), `ports` (by containerPort) and
-   * `volumeDevices` (by devicePath), where the container's entry replaces the default's,
-   * and `command`/`args`, which the container replaces whole.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().defaults({ securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } });
-   * ```
-   */
-  defaults(spec: Readonly<Partial<V1Container>>): PodBuilder {
-    requireObject("defaults", spec);
-    return this.#with({ defaults: spec });
-  }
-
-  /**
-   * Adds a file to place in the working directory before the containers start.
-   *
-   * @param name path relative to the working directory, e.g. `"data.txt"` or `"in/a.csv"`
-   * @param content text (UTF-8), bytes, a local file `{ path }`, or a readable stream
-   *   (read once, at upload)
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod()
-   *   .inputFile("data.txt", "hello\n")
-   *   .inputFile("model.bin", { path: "./model.bin" });
-   * ```
-   */
-  inputFile(name: string, content: InputContent): PodBuilder {
-    requireString("inputFile", name);
-    if (!isInputContent(content)) {
-      throw new TypeError(
-        `Cannot use inputFile("${name}", ${describeValue(content)}): expected a string, a Uint8Array, { path }, or a readable stream`,
-      );
-    }
-    return this.#with({ inputFiles: [...this.#description.inputFiles, Object.freeze({ name, content })] });
-  }
-
-  /**
-   * Adds globs (picomatch syntax, relative to the working directory) of files to bring
-   * back after the containers end.
-   *
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().outputFiles("out.txt", "reports/**");
-   * ```
-   */
-  outputFiles(...globs: readonly string[]): PodBuilder {
-    for (const glob of globs) requireString("outputFiles", glob);
-    return this.#with({ outputFiles: [...this.#description.outputFiles, ...globs] });
-  }
-
-  /**
-   * Sets where files live inside the pod: an emptyDir shared by every container is
-   * mounted there when input or output files are given. `{{workingDir}}` in any string
-   * of the spec resolves to it. Without an argument, restores the default.
-   *
-   * @default "/podkit/work"
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().workingDir("/data");
-   * ```
-   */
-  workingDir(path?: string): PodBuilder {
-    if (path !== undefined) requireString("workingDir", path);
-    return this.#with({ workingDir: path ?? DESCRIPTION_DEFAULTS.workingDir });
-  }
-
-  /**
-   * Configures the containers that move files (Kestra's `fileSidecar`); options left
-   * out keep their current value.
-   *
-   * @default { image: "busybox" }
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().fileSidecar({ resources: { limits: { cpu: "300m", memory: "512Mi" } } });
-   * ```
-   */
-  fileSidecar(options: FileSidecarOptions): PodBuilder {
-    requireObject("fileSidecar", options);
-    const merged: FileSidecar = { ...this.#description.fileSidecar };
-    const next: { -readonly [K in keyof FileSidecar]: FileSidecar[K] } = merged;
-    if (options.image !== undefined) {
-      requireString("fileSidecar", options.image);
-      next.image = options.image;
-    }
-    if (options.resources !== undefined) {
-      requireObject("fileSidecar", options.resources);
-      next.resources = options.resources;
-    }
-    if (options.defaultSpec !== undefined) {
-      requireObject("fileSidecar", options.defaultSpec);
-      next.defaultSpec = options.defaultSpec;
-    }
-    return this.#with({ fileSidecar: next });
-  }
-
-  #timeout(method: keyof TimeoutInputs, value: DurationInput): PodBuilder {
-    requireDuration(method, value);
-    return this.#with({ timeouts: { ...this.#description.timeouts, [method]: value } });
-  }
-
-  /**
-   * Sets the budget from creation until the pod runs: scheduling, image pulls, input
-   * upload and start-up.
-   *
-   * @param duration ISO 8601 (`"PT3M"`) or milliseconds
-   * @default "PT10M"
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().waitUntilRunning("PT3M");
-   * ```
-   */
-  waitUntilRunning(duration: DurationInput): PodBuilder {
-    return this.#timeout("waitUntilRunning", duration);
-  }
-
-  /**
-   * Sets the budget from running until every user container has ended.
-   *
-   * @param duration ISO 8601 (`"PT2H"`) or milliseconds
-   * @default "PT1H"
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().waitRunning("PT2H");
-   * ```
-   */
-  waitRunning(duration: DurationInput): PodBuilder {
-    return this.#timeout("waitRunning", duration);
-  }
-
-  /**
-   * Sets the upper bound for reading log lines that arrive after the containers end.
-   * podkit does not sleep this long: it stops as soon as every log stream is complete.
-   *
-   * @param duration ISO 8601 (`"PT30S"`) or milliseconds
-   * @default "PT5S"
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().waitForLogInterval("PT30S");
-   * ```
-   */
-  waitForLogInterval(duration: DurationInput): PodBuilder {
-    return this.#timeout("waitForLogInterval", duration);
-  }
-
-  /**
-   * Sets the budget for the pod's Ready condition once it runs; zero skips the wait.
-   *
-   * @param duration ISO 8601 (`"PT1M"`) or milliseconds
-   * @default "PT0S"
-   * @example
-   * ```ts
-   * import { pod } from "podkit";
-   * pod().waitUntilReady("PT1M");
-   * ```
-   */
-  waitUntilReady(duration: DurationInput): PodBuilder {
-    return this.#timeout("waitUntilReady", duration);
-  }
-
+export class PodBuilder extends PodShapeBuilder {
   /**
    * Whether to delete the pod when the run ends, successful or not: the Kestra-compatible
    * shorthand of {@link PodBuilder.onFinish} (`true` is `"delete"`, `false` is `"keep"`).
@@ -476,9 +60,9 @@ export class PodBuilder {
    * pod().delete(false); // keep the pod for debugging
    * ```
    */
-  delete(enabled = true): PodBuilder {
+  delete(enabled = true): this {
     requireBoolean("delete", enabled);
-    return this.#with({ onFinish: enabled ? "delete" : "keep" });
+    return this.with({ onFinish: enabled ? "delete" : "keep" });
   }
 
   /**
@@ -494,11 +78,11 @@ export class PodBuilder {
    * pod().onFinish("keepOnFailure");
    * ```
    */
-  onFinish(policy: FinishPolicy): PodBuilder {
+  onFinish(policy: FinishPolicy): this {
     if (policy !== "delete" && policy !== "keepOnFailure" && policy !== "keep") {
       throw new TypeError(`Cannot use onFinish(${describeValue(policy)}): expected "delete", "keepOnFailure" or "keep"`);
     }
-    return this.#with({ onFinish: policy });
+    return this.with({ onFinish: policy });
   }
 
   /**
@@ -516,9 +100,9 @@ export class PodBuilder {
    * pod().retry({ attempts: 3, exitCodes: [75], backoff: { initial: "PT2S", factor: 2, max: "PT30S" } });
    * ```
    */
-  retry(policy: RetryInput): PodBuilder {
+  retry(policy: RetryInput): this {
     requireObject("retry", policy);
-    return this.#with({ retry: frozenCopy(policy) });
+    return this.with({ retry: frozenCopy(policy) });
   }
 
   /**
@@ -531,9 +115,9 @@ export class PodBuilder {
    * pod().retry({ attempts: 5 }).timeout("PT2H");
    * ```
    */
-  timeout(duration: DurationInput): PodBuilder {
+  timeout(duration: DurationInput): this {
     requireDuration("timeout", duration);
-    return this.#with({ timeout: duration });
+    return this.with({ timeout: duration });
   }
 
   /**
@@ -546,11 +130,11 @@ export class PodBuilder {
    * pod().acceptExitCodes(1, 2); // grep's "no match" and "error" end the run normally
    * ```
    */
-  acceptExitCodes(...codes: readonly number[]): PodBuilder {
+  acceptExitCodes(...codes: readonly number[]): this {
     for (const code of codes) {
       if (!Number.isInteger(code)) throw new TypeError(`Cannot use acceptExitCodes(${describeValue(code)}): expected integer exit codes`);
     }
-    return this.#with({ acceptExitCodes: Object.freeze([...new Set([...this.#description.acceptExitCodes, ...codes])]) });
+    return this.with({ acceptExitCodes: Object.freeze([...new Set([...this.description.acceptExitCodes, ...codes])]) });
   }
 
   /**
@@ -566,9 +150,9 @@ export class PodBuilder {
    * if (result.failed) console.log(result.reason, result.exitCode);
    * ```
    */
-  allowFailure(enabled = true): PodBuilder {
+  allowFailure(enabled = true): this {
     requireBoolean("allowFailure", enabled);
-    return this.#with({ allowFailure: enabled });
+    return this.with({ allowFailure: enabled });
   }
 
   /**
@@ -583,9 +167,9 @@ export class PodBuilder {
    * pod().terminationGracePeriod("PT20S");
    * ```
    */
-  terminationGracePeriod(duration: DurationInput): PodBuilder {
+  terminationGracePeriod(duration: DurationInput): this {
     requireDuration("terminationGracePeriod", duration);
-    return this.#with({ spec: { ...this.#description.spec, terminationGracePeriodSeconds: Math.ceil(parseDuration(duration) / 1000) } });
+    return this.with({ spec: { ...this.description.spec, terminationGracePeriodSeconds: Math.ceil(parseDuration(duration) / 1000) } });
   }
 
   /**
@@ -599,9 +183,9 @@ export class PodBuilder {
    * pod().runId("nightly-2026-11-27").resume(true);
    * ```
    */
-  resume(enabled = true): PodBuilder {
+  resume(enabled = true): this {
     requireBoolean("resume", enabled);
-    return this.#with({ resume: enabled });
+    return this.with({ resume: enabled });
   }
 
   /**
@@ -615,9 +199,9 @@ export class PodBuilder {
    * pod().runId("invoice-42-attempt");
    * ```
    */
-  runId(id: string): PodBuilder {
+  runId(id: string): this {
     requireString("runId", id);
-    return this.#with({ runId: id });
+    return this.with({ runId: id });
   }
 
   /**
@@ -630,9 +214,9 @@ export class PodBuilder {
    * pod().connection({ masterUrl: "https://k8s.example.com:6443", oauthToken: "…", caCertFile: "/etc/ca.pem" });
    * ```
    */
-  connection(options: ConnectionOptions): PodBuilder {
+  connection(options: ConnectionOptions): this {
     requireObject("connection", options);
-    return this.#with({ connection: options });
+    return this.with({ connection: options });
   }
 
   /**
@@ -647,9 +231,9 @@ export class PodBuilder {
    * pod().outputNonce();
    * ```
    */
-  outputNonce(enabled = true): PodBuilder {
+  outputNonce(enabled = true): this {
     requireBoolean("outputNonce", enabled);
-    return this.#with({ outputNonce: enabled });
+    return this.with({ outputNonce: enabled });
   }
 
   /**
@@ -665,7 +249,7 @@ export class PodBuilder {
    * ```
    */
   compile(): CompiledPod {
-    return compile(this.#description);
+    return compile(this.description);
   }
 
   /**

@@ -13,7 +13,7 @@
  *
  * @module podkit
  */
-export { pod, PodBuilder, type FileSidecarOptions, type PodSpecInput } from "../builders/pod.ts";
+export { pod, PodBuilder, PodShapeBuilder, type FileSidecarOptions, type PodSpecInput } from "../builders/pod.ts";
 export { compile, MANAGED_BY } from "./compile/compile.ts";
 export { validate } from "./compile/validate.ts";
 export { mergeDefaults, KEYED_LISTS } from "./compile/defaults.ts";
@@ -22,7 +22,7 @@ export { fileTransferParts, type FileTransferParts } from "./compile/file_transf
 export { buildPlan } from "./plan/build_plan.ts";
 export { describePlan } from "./plan/describe.ts";
 export { DryRunRunner, type DryRunResult, type DryRunRunnerOptions } from "./run/dry_run.ts";
-export { RunEventStream, progressOf } from "./run/event_stream.ts";
+export { RunEventStream, progressOf, keepLogsLimit, DEFAULT_KEEP_LOGS, TAIL_LINES, type KeepLogs } from "./run/event_stream.ts";
 export { formatBytes } from "./run/format.ts";
 export {
   shouldRetry,
