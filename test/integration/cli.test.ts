@@ -1,7 +1,8 @@
 /**
  * The `podkit` command line against the cluster under test: the four Kestra reference
  * examples run unchanged through `podkit run`, the run's events and logs appear in order,
- * exit codes are the pod's, and Ctrl-C deletes the pod. Also the progress-bar example,
+ * exit codes are the pod's, and Ctrl-C deletes the pod (gracefully with a grace period; a
+ * second Ctrl-C at once). Also the progress-bar example,
  * run as a user would run it.
  */
 import { spawn } from "node:child_process";
@@ -215,4 +216,51 @@ describe("podkit run exit codes", () => {
     }, 30_000);
     expect(gone).toBe(true);
   });
+
+  test("Ctrl-C on a pod with a grace period: its container gets SIGTERM and its last lines are shown", async () => {
+    const file = join(dir, "graceful.yaml");
+    writeFileSync(
+      file,
+      [
+        "terminationGracePeriod: PT30S",
+        "containers:",
+        "  - name: main",
+        "    image: busybox",
+        `    command: ["sh", "-c", "trap 'echo got TERM; sleep 2; echo cleaned up; exit 0' TERM; echo started; sleep 300 & wait"]`,
+        "",
+      ].join("\n"),
+    );
+    const child = start(["run", file]);
+    await waitFor(async () => (/^podkit running\s+Container "main" started/m.test(child.stderr()) ? true : undefined), 120_000);
+    await new Promise((r) => setTimeout(r, 1000)); // the trap is set
+    child.kill("SIGINT");
+    const run = await child.done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain("podkit aborting   SIGINT: stopping the run; the containers get SIGTERM and up to 30 s to stop");
+    expect(run.stderr).toMatch(/^podkit deleting {3}Deleting pod "[^"]+": its containers got SIGTERM and have 30 s to stop$/m);
+    expect(run.stdout).toContain("main | got TERM");
+    expect(run.stdout).toContain("main | cleaned up");
+  }, 180_000);
+
+  test("a second Ctrl-C cuts the grace period short: the pod is deleted at once", async () => {
+    const runId = `cli-it-force-${Date.now()}`;
+    const file = join(dir, "stubborn.yaml");
+    // Ignores SIGTERM: only a deletion without grace ends it before its 120 s.
+    writeFileSync(file, ["terminationGracePeriod: PT120S", "containers:", "  - name: main", "    image: busybox", `    command: ["sh", "-c", "trap '' TERM; echo started; while true; do sleep 1; done"]`, ""].join("\n"));
+    const child = start(["run", file, "--run-id", runId]);
+    await waitFor(async () => (/^podkit running\s+Container "main" started/m.test(child.stderr()) ? true : undefined), 120_000);
+    child.kill("SIGINT");
+    await waitFor(async () => (/^podkit deleting/m.test(child.stderr()) ? true : undefined), 30_000);
+    const forcedAt = Date.now();
+    child.kill("SIGINT");
+    const run = await child.done;
+    expect(Date.now() - forcedAt).toBeLessThan(30_000);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain("podkit aborting   Again: deleting the pod at once");
+    const gone = await waitFor(async () => {
+      const { stdout } = await kubectl(["get", "pods", "-n", "default", "-l", `podkit.dev/run-id=${runId}`, "-o", "name"]);
+      return stdout.trim() === "" ? true : undefined;
+    }, 30_000);
+    expect(gone).toBe(true);
+  }, 180_000);
 });
