@@ -115,11 +115,14 @@ async function createProject(dir: string, tarball: string): Promise<void> {
   // The scenarios import the sources in this repository (so that they type-check here);
   // in the fresh project they import the package, as its users do.
   const source = await readFile(join(root, "test/runtimes/scenarios.ts"), "utf8");
-  const rewritten = source.replace('from "../../lib/mod.ts"', 'from "podkit"').replace('from "../../lib/kubernetes/mod.ts"', 'from "podkit/kubernetes"');
-  if (rewritten.includes("../../lib/")) fail("test/runtimes/scenarios.ts imports more of lib/ than podkit and podkit/kubernetes");
+  const rewritten = source
+    .replace('from "../../lib/mod.ts"', 'from "podkit"')
+    .replace('from "../../lib/kubernetes/mod.ts"', 'from "podkit/kubernetes"')
+    .replace('from "../../lib/testing/mod.ts"', 'from "podkit/testing"');
+  if (rewritten.includes("../../lib/")) fail("test/runtimes/scenarios.ts imports more of lib/ than the entry points podkit, podkit/kubernetes and podkit/testing");
   await writeFile(join(dir, "scenarios.ts"), rewritten);
   const installed = await readdir(join(dir, "node_modules/podkit/dist"));
-  if (!installed.includes("mod.js") || !installed.includes("kubernetes.js")) fail(`The packed package lacks its entry points: ${installed.join(", ")}`);
+  if (!["mod.js", "kubernetes.js", "testing.js"].every((f) => installed.includes(f))) fail(`The packed package lacks its entry points: ${installed.join(", ")}`);
 }
 
 async function runScenarios(runtime: string): Promise<RuntimeReport> {

@@ -1,7 +1,7 @@
 /**
  * The cross-runtime scenarios: the same pipelines run under Node, Deno and Bun from the
  * packed package installed in a fresh project (test/runtimes/run.ts copies this file there
- * and points its imports at `podkit` and `podkit/kubernetes`).
+ * and points its imports at `podkit`, `podkit/kubernetes` and `podkit/testing`).
  *
  * Reads `KUBECONFIG` and:
  * - `PODKIT_SCENARIO_NAMESPACE`: an existing namespace the pods run in;
@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pod, PodRunError } from "../../lib/mod.ts";
 import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
+import { startTestCluster } from "../../lib/testing/mod.ts";
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -249,6 +250,19 @@ const scenarios: Record<string, () => Promise<string>> = {
     assert.ok(refused instanceof PodRunError, `a PodRunError, got ${String(refused)}`);
     assert.match(refused.message, /Unauthorized|401/);
     return "a pod with input and output files through a service account token; a wrong token refused";
+  },
+
+  async "podkit/testing"() {
+    let testNamespace: string;
+    {
+      await using cluster = await startTestCluster({ kubeconfigPath: env("KUBECONFIG"), namespacePrefix: `rt-${runtime}` });
+      testNamespace = cluster.namespace;
+      const result = await pod().container({ name: "main", image: "busybox", command: ["echo", "in a test namespace"] }).run(cluster.runner);
+      assert.equal(result.namespace, testNamespace);
+      assert.deepEqual(result.logs.map((l) => l.line), ["in a test namespace"]);
+    }
+    assert.equal((await kubectl(["get", "namespace", testNamespace, "--ignore-not-found", "-o", "name"])).trim(), "", "await using deleted the namespace");
+    return `namespace ${testNamespace} made, used and deleted`;
   },
 
   async "resume by run id"() {
