@@ -55,7 +55,7 @@ for (let round = 0; round < rounds; round++) {
   let t = performance.now();
   const report = await followContainerLogs({ source, container: "main", signal: new AbortController().signal, onLine: (l) => collector.log(l), terminated: () => true });
   follow.push(performance.now() - t);
-  if (report.lines !== lines || collector.lines.at(-1)?.line !== String(lines)) throw new Error(`Expected ${lines} lines, got ${report.lines}`);
+  if (report.lines !== lines || collector.keptLines().at(-1)?.line !== String(lines)) throw new Error(`Expected ${lines} lines, got ${report.lines}`);
 
   t = performance.now();
   let last = "";

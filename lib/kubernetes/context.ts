@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Pod } from "@kubernetes/client-node";
 import { formatDuration } from "../compile/duration.ts";
 import { OUTPUT_NONCE_ENV, type RunIdentity } from "../plan/identity.ts";
-import type { ExecutionPlan, PlanStepKind } from "../plan/plan.ts";
+import { findStep, type ExecutionPlan, type PlanStepKind } from "../plan/plan.ts";
 import type { RunEventStream } from "../run/event_stream.ts";
 import type { RunEventInput } from "../run/events.ts";
 import type { AttemptSummary, CompiledPod, IncompleteLog, LogLine, OutputFile, PodEvent, RefusedEntry } from "../run/result.ts";
@@ -11,6 +11,8 @@ import { apiMessage, apiStatus } from "./api_error.ts";
 import { Backoff } from "./backoff.ts";
 import type { KubernetesClient } from "./client.ts";
 import { capitalize, StepFailure } from "./step_failure.ts";
+import type { LogFile } from "./logs/log_file.ts";
+import { addOutputValues } from "./logs/output_values.ts";
 import { LogFollowers } from "./steps/logs.ts";
 import type { ExecTarget } from "./transfer/exec.ts";
 import { listPodEvents } from "./watch/pod_events.ts";
@@ -101,6 +103,12 @@ export class RunContext {
   readonly lineStart: number;
   /** Someone may iterate the events: follow the pod's events while it starts even without callbacks. */
   readonly eventsWanted: boolean;
+  /** Where every line is written too, when the caller asked for a file. */
+  readonly #logFile: LogFile | undefined;
+  /** The output values printed so far, merged as lines arrive (the lines need not be kept). */
+  readonly #outputValues: Record<string, unknown> = {};
+  /** Only lines with the run's nonce declare output values. */
+  readonly #nonceRequired: boolean;
 
   constructor(init: {
     compiled: CompiledPod;
@@ -111,12 +119,14 @@ export class RunContext {
     eventsWanted: boolean;
     previousAttempts?: readonly AttemptSummary[];
     deadline?: AbortSignal | undefined;
+    logFile?: LogFile | undefined;
   }) {
     this.eventsWanted = init.eventsWanted;
+    this.#logFile = init.logFile;
     this.attempt = init.identity.attempt ?? 1;
     this.previousAttempts = init.previousAttempts ?? [];
     this.runDeadline = init.deadline;
-    this.lineStart = init.events.lines.length;
+    this.lineStart = init.events.lineCount;
     this.compiled = init.compiled;
     this.plan = init.compiled.plan;
     this.layout = { containers: this.plan.pod.containers, initContainers: this.plan.pod.initContainers };
@@ -126,16 +136,38 @@ export class RunContext {
     this.nonce = init.identity.nonce;
     this.options = init.options;
     this.events = init.events;
+    this.#nonceRequired = findStep(this.plan, "collectOutputValues")?.nonce === true;
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** This attempt's log lines. */
+  /** This attempt's log lines that the run keeps (`keepLogs`). */
   lines(): readonly LogLine[] {
-    const all = this.events.lines;
-    return this.lineStart === 0 ? all : all.slice(this.lineStart);
+    return this.events.keptLines(this.lineStart);
+  }
+
+  /** How many log lines this attempt received, kept or not. */
+  get lineCount(): number {
+    return this.events.lineCount - this.lineStart;
+  }
+
+  /** This attempt's last log lines (at most 20), `container: line`. */
+  logTail(): string[] {
+    return this.events.tail(20, this.lineStart);
+  }
+
+  /** Takes a log line of a user container: the event stream, the log file, the output values. */
+  logLine(line: LogLine): void {
+    this.events.log(line);
+    this.#logFile?.write(line);
+    addOutputValues(this.#outputValues, line.line, this.#nonceRequired ? this.nonce : undefined);
+  }
+
+  /** The output values this attempt's lines declared so far, merged in order. */
+  outputValues(): Record<string, unknown> {
+    return { ...this.#outputValues };
   }
 
   /** `pod "namespace/name"`, for messages. */

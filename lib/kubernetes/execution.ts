@@ -12,6 +12,7 @@ import { KubernetesClient } from "./client.ts";
 import { loadKubeConfig } from "./connection.ts";
 import { RunContext } from "./context.ts";
 import { fail, runError } from "./failure.ts";
+import { LogFile } from "./logs/log_file.ts";
 import { buildResult } from "./outcome.ts";
 import { runStep } from "./steps/mod.ts";
 
@@ -27,6 +28,21 @@ export interface ExecutionSettings {
  * a failure to the failure module; always ends by stopping whatever still runs.
  */
 export async function execute(compiled: CompiledPod, options: RunOptions, events: RunEventStream, settings: ExecutionSettings): Promise<RunResult> {
+  // Opened before anything touches the cluster: a path that cannot be written fails the run first.
+  const logFile = options.logFile === undefined ? undefined : await LogFile.open(options.logFile);
+  if (logFile === undefined) return await attempts(compiled, options, events, settings, undefined);
+  let result: RunResult;
+  try {
+    result = await attempts(compiled, options, events, settings, logFile);
+  } finally {
+    await logFile.close();
+  }
+  // A run whose log file is incomplete did not deliver what was asked, as a callback that threw.
+  if (logFile.error !== undefined) throw logFile.error;
+  return result;
+}
+
+async function attempts(compiled: CompiledPod, options: RunOptions, events: RunEventStream, settings: ExecutionSettings, logFile: LogFile | undefined): Promise<RunResult> {
   const userSignal = options.signal;
   const connection = compiled.connection ?? settings.connection;
   if (userSignal?.aborted) throw setUpError(compiled, connection, events, userSignal.reason, userSignal);
@@ -49,7 +65,7 @@ export async function execute(compiled: CompiledPod, options: RunOptions, events
   const previousAttempts: AttemptSummary[] = [];
   let attempt = 1;
   while (true) {
-    const ctx = new RunContext({ compiled, client, identity: { ...identity, attempt }, options, events, eventsWanted: settings.eventsWanted, previousAttempts, deadline });
+    const ctx = new RunContext({ compiled, client, identity: { ...identity, attempt }, options, events, eventsWanted: settings.eventsWanted, previousAttempts, deadline, logFile });
     try {
       return await runAttempt(ctx);
     } catch (error) {

@@ -4,7 +4,6 @@ import { PodRunError } from "../run/errors.ts";
 import type { RunResult } from "../run/result.ts";
 import { apiMessage } from "./api_error.ts";
 import type { RunContext } from "./context.ts";
-import { collectOutputValues } from "./logs/output_values.ts";
 import { buildResult } from "./outcome.ts";
 import { StepFailure, UNFINISHED } from "./step_failure.ts";
 import { keeps, markFinished } from "./steps/delete.ts";
@@ -51,10 +50,7 @@ export async function fail(error: unknown, ctx: RunContext): Promise<PodRunError
       await markFinished(ctx);
     }
   }
-  ctx.record.vars = collectOutputValues(
-    ctx.lines().map((l) => l.line),
-    findStep(ctx.plan, "collectOutputValues")?.nonce === true ? ctx.nonce : undefined,
-  );
+  ctx.record.vars = ctx.outputValues();
   return runError(failure, ctx, ctx.podName === undefined ? undefined : buildResult(ctx, failure));
 }
 
@@ -103,7 +99,7 @@ export function runError(failure: StepFailure, ctx: RunContext, result: RunResul
       ...(failure.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
       ...(result === undefined ? {} : { containers: result.containers }),
       events,
-      logTail: result?.logTail ?? ctx.lines().slice(-20).map((l) => `${l.container}: ${l.line}`),
+      logTail: result?.logTail ?? ctx.logTail(),
       ...(result === undefined ? {} : { result }),
       attempts: result?.attempts ?? [...ctx.previousAttempts, { attempt: ctx.attempt, ...(ctx.podName === undefined ? {} : { podName: ctx.podName }), reason: failure.reason, durationMs: Math.round(performance.now() - ctx.attemptStartedAt) }],
       elapsedMs: ctx.events.elapsedMs,

@@ -44,14 +44,17 @@ export interface KubernetesRunnerOptions {
  */
 export interface RunHandle {
   /**
-   * Every log line of the user containers, in arrival order (in order per container).
-   * Each iteration starts from the first line, whenever it begins, and ends when the run
-   * settles, whether it succeeded or not.
+   * The log lines of the user containers, in arrival order (in order per container). Each
+   * iteration starts from the first line still kept (`keepLogs`: by default the last
+   * 100 000), whenever it begins, and ends when the run settles, whether it succeeded or
+   * not. Lines dropped before the iteration reached them are skipped: with
+   * `keepLogs: "none"` it yields nothing (take lines from `onLog` or `onEvent` then).
    */
   readonly logs: AsyncIterable<LogLine>;
   /**
-   * Every event of the run, log lines among them, in order. Each call starts from the
-   * first event, whenever it is made, and its iteration ends when the run settles.
+   * Every event of the run, the kept log lines among them (see {@link logs}), in order.
+   * Each call starts from the first event, whenever it is made, and its iteration ends
+   * when the run settles.
    */
   events(): AsyncIterable<RunEvent>;
   /** Resolves with the result, or rejects with a `PodRunError`. */

@@ -161,8 +161,13 @@ export interface RunResult extends RunOutcome {
   readonly phase: PodPhase;
   /** Exit code of the first failed user container, else 0. */
   readonly exitCode: number;
-  /** Every log line of the user's containers, in order per container. */
+  /**
+   * The log lines of the user's containers that `keepLogs` keeps (by default the last
+   * 100 000), in arrival order (in order per container).
+   */
   readonly logs: readonly LogLine[];
+  /** Lines of this attempt not kept in `logs` (`keepLogs`); absent when every line is kept. */
+  readonly droppedLines?: number;
   /**
    * Containers whose log could not be read to its end (the pod was deleted, the API server
    * refused, or nothing arrived within `waitForLogInterval` after the container ended),

@@ -1,4 +1,5 @@
 import type { PlanStepKind } from "../plan/plan.ts";
+import type { KeepLogs } from "./event_stream.ts";
 import type { RunEvent } from "./events.ts";
 import type { CompiledPod, LogLine, RunResult } from "./result.ts";
 
@@ -41,6 +42,27 @@ export interface RunOptions {
   readonly onLog?: (line: LogLine) => void;
   /** Called at each milestone of the run with a line of text (the other events, rendered). */
   readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Which log lines `result.logs` keeps: `"all"`, `"none"`, or the last N. The others still
+   * reach `onEvent`, `onLog` and `logFile`; `result.droppedLines` counts them; output values
+   * and the log tail do not depend on it. `handle.events()` and `handle.logs` replay the
+   * kept lines only: an iteration that starts late, or falls more than N lines behind,
+   * skips the lines dropped meanwhile. With `"none"`, a run's memory does not grow with
+   * its log volume.
+   * @default 100000 (the last 100 000 lines: a pod that logs without end cannot exhaust the caller's memory)
+   */
+  readonly keepLogs?: KeepLogs;
+  /**
+   * A local file that receives every log line of the user containers, of every attempt,
+   * in arrival order (in order per container), as `container<TAB>line<LF>`: the container's
+   * name (which never holds a tab), one tab, the line as the container printed it (tabs and
+   * carriage returns kept; it never holds a line feed, on which lines are split), one line
+   * feed. A last line the container left unterminated gets one too. UTF-8 as decoded for
+   * `result.logs` (an invalid sequence reads U+FFFD). The file is created or truncated when
+   * the run starts and complete when the run settles; the run fails if it cannot be
+   * written. `cut -f2- file` gives the bare lines.
+   */
+  readonly logFile?: string;
 }
 
 /**

@@ -39,15 +39,32 @@ export function parseOutputLine(line: string, nonce?: string): Record<string, un
  */
 export function collectOutputValues(lines: Iterable<string>, nonce?: string): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
-  for (const line of lines) {
-    const outputs = parseOutputLine(line, nonce);
-    if (outputs === undefined) continue;
-    // defineProperty, not assignment: a `__proto__` key must stay a plain value.
-    for (const [key, value] of Object.entries(outputs)) {
-      Object.defineProperty(vars, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-  }
+  for (const line of lines) addOutputValues(vars, line, nonce);
   return vars;
+}
+
+/**
+ * Merges the output values `line` declares (if any) into `vars`, as lines arrive: the same
+ * outcome as {@link collectOutputValues} over all of them, without keeping the lines. Lines
+ * that cannot be output lines are rejected on their first bytes.
+ *
+ * @example
+ * ```ts
+ * import { addOutputValues } from "./output_values.ts";
+ * const vars: Record<string, unknown> = {};
+ * addOutputValues(vars, '::{"outputs":{"a":1}}::');
+ * addOutputValues(vars, "noise");
+ * vars; // { a: 1 }
+ * ```
+ */
+export function addOutputValues(vars: Record<string, unknown>, line: string, nonce?: string): void {
+  if (line.charCodeAt(0) !== 58 /* : */ || line.charCodeAt(1) !== 58) return;
+  const outputs = parseOutputLine(line, nonce);
+  if (outputs === undefined) return;
+  // defineProperty, not assignment: a `__proto__` key must stay a plain value.
+  for (const [key, value] of Object.entries(outputs)) {
+    Object.defineProperty(vars, key, { value, enumerable: true, writable: true, configurable: true });
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

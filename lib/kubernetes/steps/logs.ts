@@ -41,7 +41,7 @@ export class LogFollowers {
         source: ctx.client.logSource(ctx.namespace, ctx.podName),
         container,
         signal: this.#controller.signal,
-        onLine: (line) => ctx.events.log(line),
+        onLine: (line) => ctx.logLine(line),
         terminated: () => this.#terminated(container),
         onActivity: () => (this.#activity += 1),
       })
@@ -76,7 +76,7 @@ export class LogFollowers {
     // Bytes that only replay seen lines count as life, but not for ever: a stream that
     // breaks before it gets past its replay would otherwise be waited on without end.
     const stuckMs = Math.max(4 * budgetMs, 30_000);
-    const lines = (): number => this.#ctx.events.lines.length;
+    const lines = (): number => this.#ctx.events.lineCount;
     let activity = this.#activity;
     let seenLines = lines();
     let quietSince = Date.now();

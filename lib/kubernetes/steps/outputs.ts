@@ -1,12 +1,11 @@
 import type { CollectOutputValuesStep } from "../../plan/plan.ts";
 import type { RunContext } from "../context.ts";
-import { collectOutputValues } from "../logs/output_values.ts";
 
-/** Parses the output values from the log lines (only those with the run's nonce, when asked). */
-export function outputs(step: CollectOutputValuesStep, ctx: RunContext): Promise<void> {
-  ctx.record.vars = collectOutputValues(
-    ctx.lines().map((l) => l.line),
-    step.nonce ? ctx.nonce : undefined,
-  );
+/**
+ * Takes the output values the log lines declared (only those with the run's nonce, when
+ * asked): merged as the lines arrived, whichever lines `keepLogs` keeps.
+ */
+export function outputs(_step: CollectOutputValuesStep, ctx: RunContext): Promise<void> {
+  ctx.record.vars = ctx.outputValues();
   return Promise.resolve();
 }

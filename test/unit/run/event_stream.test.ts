@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatBytes, progressOf, RunEventStream, type RunEvent } from "../../../lib/mod.ts";
+import { DEFAULT_KEEP_LOGS, formatBytes, keepLogsLimit, progressOf, RunEventStream, type RunEvent } from "../../../lib/mod.ts";
 
 const line = (container: string, text: string) => ({ container, line: text, timestamp: "2026-12-01T00:00:00.000000000Z" });
 
@@ -59,8 +59,78 @@ describe("RunEventStream", () => {
     });
     stream.log(line("a", "1"));
     stream.log(line("a", "2"));
-    expect(stream.lines).toHaveLength(2);
+    expect(stream.lineCount).toBe(2);
+    expect(stream.keptLines()).toHaveLength(2);
     expect((stream.callbackError as Error).message).toBe("callback failed");
+  });
+});
+
+describe("RunEventStream with keepLogs", () => {
+  const flood = (stream: RunEventStream, from: number, to: number) => {
+    for (let i = from; i <= to; i++) stream.log(line("main", String(i)));
+  };
+
+  test('keeps no line with "none", yet hands every line to the callbacks and keeps the tail', () => {
+    const seen: string[] = [];
+    const stream = new RunEventStream({ keepLogs: "none", onLog: (l) => seen.push(l.line) });
+    flood(stream, 1, 1000);
+    expect(stream.lineCount).toBe(1000);
+    expect(stream.keptLines()).toEqual([]);
+    expect(seen).toHaveLength(1000);
+    expect(stream.tail()).toEqual(Array.from({ length: 20 }, (_, i) => `main: ${981 + i}`));
+    expect(stream.tail(3, 999)).toEqual(["main: 1000"]);
+  });
+
+  test("keeps the last N lines with a number, and counts from a given line", () => {
+    const stream = new RunEventStream({ keepLogs: 10 });
+    flood(stream, 1, 95);
+    expect(stream.keptLines().map((l) => l.line)).toEqual(Array.from({ length: 10 }, (_, i) => String(86 + i)));
+    expect(stream.keptLines(90).map((l) => l.line)).toEqual(["91", "92", "93", "94", "95"]);
+  });
+
+  test('keeps every line with "all" and the last 100 000 by default', () => {
+    const all = new RunEventStream({ keepLogs: "all" });
+    const byDefault = new RunEventStream();
+    for (const stream of [all, byDefault]) flood(stream, 1, 100_005);
+    expect(all.keptLines()).toHaveLength(100_005);
+    expect(byDefault.keptLines()).toHaveLength(100_000);
+    expect(byDefault.keptLines()[0]?.line).toBe("6");
+  });
+
+  test("events() and logs() replay only the kept lines, where they fell among the events", async () => {
+    const stream = new RunEventStream({ keepLogs: 2 });
+    stream.emit({ type: "started", container: "main", kind: "main" }, "waitRunning");
+    flood(stream, 1, 5);
+    stream.emit({ type: "completed", phase: "Succeeded", exitCode: 0 }, "waitCompletion");
+    flood(stream, 6, 6);
+    stream.close();
+    const events = (await collect(stream.events())).map((e) => (e.type === "log" ? e.line : e.type));
+    expect(events).toEqual(["started", "5", "completed", "6"]);
+    expect((await collect(stream.logs())).map((l) => l.line)).toEqual(["5", "6"]);
+  });
+
+  test("an iteration that falls behind skips the lines dropped meanwhile, and sees the ones after", async () => {
+    const stream = new RunEventStream({ keepLogs: 3 });
+    flood(stream, 1, 2);
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const l of stream.logs()) {
+        seen.push(l.line);
+        if (l.line === "1") flood(stream, 3, 10);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 5));
+    stream.close();
+    await reading;
+    expect(seen).toEqual(["1", "8", "9", "10"]);
+  });
+
+  test.each([[-1], [1.5], [Number.NaN], ["some" as never]])("refuses keepLogs %s with a RangeError", (keep) => {
+    expect(() => new RunEventStream({ keepLogs: keep })).toThrow(RangeError);
+  });
+
+  test("keepLogsLimit() reads the choices as numbers of lines", () => {
+    expect([keepLogsLimit("all"), keepLogsLimit("none"), keepLogsLimit(7), keepLogsLimit(undefined)]).toEqual([Infinity, 0, 7, DEFAULT_KEEP_LOGS]);
   });
 });
 
