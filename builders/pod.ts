@@ -9,6 +9,9 @@ import { PodShapeBuilder } from "./pod_shape.ts";
 export { PodShapeBuilder, type FileSidecarOptions, type PodSpecInput } from "./pod_shape.ts";
 import { describeValue, requireBoolean, requireDuration, requireObject, requireString } from "./_checks.ts";
 
+/** The failure classes `.retry({ on })` takes. */
+const RETRYABLE: ReadonlySet<string> = new Set(["ContainerFailed", "OOMKilled", "ImagePull", "Unschedulable", "Timeout", "DeletedExternally", "Evicted", "TransferFailed", "ApiError"]);
+
 function emptyDescription(name: string | undefined): PodDescription {
   return Object.freeze({
     kind: "pod",
@@ -102,6 +105,23 @@ export class PodBuilder extends PodShapeBuilder {
    */
   retry(policy: RetryInput): this {
     requireObject("retry", policy);
+    if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
+      throw new RangeError(`Cannot use retry({ attempts: ${describeValue(policy.attempts)} }): attempts counts every try, the first included: an integer of 1 or more`);
+    }
+    for (const reason of policy.on ?? []) {
+      if (!RETRYABLE.has(reason)) throw new RangeError(`Cannot use retry({ on: [${describeValue(reason)}] }): expected some of ${[...RETRYABLE].map((r) => `"${r}"`).join(", ")}`);
+    }
+    for (const code of policy.exitCodes ?? []) {
+      if (!Number.isInteger(code)) throw new TypeError(`Cannot use retry({ exitCodes: [${describeValue(code)}] }): expected integer exit codes`);
+    }
+    const backoff = policy.backoff;
+    if (typeof backoff === "object" && backoff !== null) {
+      requireDuration("retry({ backoff: { initial } })", backoff.initial);
+      if (backoff.max !== undefined) requireDuration("retry({ backoff: { max } })", backoff.max);
+      if (backoff.factor !== undefined && !(backoff.factor >= 1)) throw new RangeError(`Cannot use retry({ backoff: { factor: ${describeValue(backoff.factor)} } }): expected a number of 1 or more`);
+    } else if (backoff !== undefined) {
+      requireDuration("retry({ backoff })", backoff);
+    }
     return this.with({ retry: frozenCopy(policy) });
   }
 

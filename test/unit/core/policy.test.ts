@@ -22,6 +22,13 @@ describe("retry policy", () => {
     expect(shouldRetry(all, 1, { reason: "ApiError", transient: false })).toBe(false);
   });
 
+  test(".retry() refuses what cannot be a policy, at the call, naming the field", () => {
+    expect(() => base.retry({ attempts: 0 })).toThrow(/attempts counts every try, the first included/);
+    expect(() => base.retry({ attempts: 2, on: ["ConfigError" as never] })).toThrow(/Cannot use retry\(\{ on: \["ConfigError"\] \}\)/);
+    expect(() => base.retry({ attempts: 2, exitCodes: [1.5] })).toThrow(TypeError);
+    expect(() => base.retry({ attempts: 2, backoff: { initial: "PT1S", factor: 0.5 } })).toThrow(/factor/);
+  });
+
   test("waits initial × factor^(n-2) before attempt n, at most max", () => {
     expect([2, 3, 4, 5].map((n) => retryDelayMs(policy.backoff, n))).toEqual([1000, 2000, 3000, 3000]);
     expect(retryDelayMs({ initialMs: 500, factor: 1, maxMs: 500 }, 4)).toBe(500);
