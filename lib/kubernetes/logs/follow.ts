@@ -73,6 +73,13 @@ const decoder = new TextDecoder("utf-8");
  * anything the follow stream missed, then the function returns. Lines are split on `\n`
  * only and kept byte-exact, the kubelet's timestamp prefix aside.
  *
+ * When the container terminates while the follow stream is still behind (a flood), the
+ * rest is read by a non-following read from the cursor instead, which the server sends in
+ * larger pieces — but only once that read is seen to begin before the cursor: the kubelet
+ * reads only the container's current log file, so a read that begins after the cursor
+ * means the file was rotated past it, and the follow stream, which still reads the
+ * rotated file, goes on.
+ *
  * @example
  * ```ts
  * import { followContainerLogs, type LogSource } from "./follow.ts";
@@ -101,8 +108,8 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
     lines += 1;
     onLine({ container, line: line.line, timestamp: line.timestamp });
   };
-  const deliver = (raw: Buffer): void => {
-    let parsed = parseLogLine(decoder.decode(raw));
+  const deliverText = (raw: string): void => {
+    let parsed = parseLogLine(raw);
     if (!cursor.accept(parsed)) return;
     if (head?.order !== undefined && parsed.order !== undefined && parsed.order >= head.order) {
       // Read again whole (same timestamp), or only its rest (later): one line either way.
@@ -111,13 +118,63 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
     }
     emit(parsed);
   };
+  const deliver = (raw: Buffer): void => deliverText(decoder.decode(raw));
+  const deliverChunk = (splitter: LineSplitter, chunk: Uint8Array): void => {
+    const block = splitter.pushBlock(chunk);
+    if (block === undefined) return;
+    const text = decoder.decode(block);
+    let start = 0;
+    for (let newline = text.indexOf("\n"); newline !== -1; newline = text.indexOf("\n", start)) {
+      deliverText(text.slice(start, newline));
+      start = newline + 1;
+    }
+  };
+
+  /**
+   * A non-following read from the cursor, if it begins before the cursor (so nothing
+   * between the cursor and the current file was rotated away): its iterator and the
+   * chunks already read from it. Otherwise undefined, and the read is closed.
+   */
+  const readRest = async (): Promise<{ stream: LogStream; chunks: AsyncIterator<Uint8Array>; read: Uint8Array[] } | undefined> => {
+    const last = cursor.order;
+    const sinceTime = cursor.sinceTime;
+    if (last === undefined || sinceTime === undefined) return undefined;
+    let stream: LogStream;
+    try {
+      stream = await source.open({ container, follow: false, signal, sinceTime });
+      opened += 1;
+    } catch {
+      return undefined;
+    }
+    const chunks = stream[Symbol.asyncIterator]();
+    const read: Uint8Array[] = [];
+    try {
+      let bytes = Buffer.alloc(0);
+      while (true) {
+        const next = await chunks.next();
+        if (next.done === true) break;
+        options.onActivity?.();
+        read.push(next.value);
+        bytes = Buffer.concat([bytes, next.value]);
+        const newline = bytes.indexOf(10);
+        if (newline === -1) continue;
+        const first = parseLogLine(decoder.decode(bytes.subarray(0, newline)));
+        if (first.order !== undefined && first.order < last) return { stream, chunks, read };
+        break;
+      }
+    } catch {
+      // Broken: the follow stream goes on.
+    }
+    stream.destroy?.();
+    return undefined;
+  };
 
   while (!signal.aborted) {
     // Decided before opening: a stream opened after termination holds the whole rest.
-    const final = options.terminated();
+    let final = options.terminated();
     const splitter = new LineSplitter();
     cursor.beginStream();
-    let stream: Awaited<ReturnType<LogSource["open"]>>;
+    let stream: LogStream;
     try {
       const sinceTime = cursor.sinceTime;
       stream = await source.open({ container, follow: !final, signal, ...(sinceTime === undefined ? {} : { sinceTime }) });
@@ -135,10 +192,30 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
     }
 
     let clean = false;
+    let tried = final;
     try {
-      for await (const chunk of stream) {
+      let chunks = stream[Symbol.asyncIterator]();
+      while (true) {
+        const next = await chunks.next();
+        if (next.done === true) break;
         options.onActivity?.();
-        for (const raw of splitter.push(chunk)) deliver(raw);
+        deliverChunk(splitter, next.value);
+        if (!tried && options.terminated()) {
+          // Tried once per stream: the follow stream waits, unread, meanwhile.
+          tried = true;
+          const rest = await readRest();
+          if (rest !== undefined) {
+            final = true;
+            stream.destroy?.();
+            stream = rest.stream;
+            chunks = rest.chunks;
+            // The read starts before the cursor: what the follow stream held of a line is read again.
+            splitter.discardRest();
+            cursor.beginStream();
+            for (const chunk of rest.read) deliverChunk(splitter, chunk);
+          }
+          // Otherwise the follow stream ends by itself; what it may miss, the last read picks up.
+        }
       }
       clean = true;
     } catch {

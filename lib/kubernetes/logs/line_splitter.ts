@@ -9,6 +9,7 @@
  * const splitter = new LineSplitter();
  * splitter.push(new TextEncoder().encode("a\r\nb")).map((l) => l.toString()); // ["a\r"]
  * splitter.push(new TextEncoder().encode("c\n")).map((l) => l.toString()); // ["bc"]
+ * splitter.pushBlock(new TextEncoder().encode("d\ne\nf"))?.toString(); // "d\ne\n"
  * ```
  */
 export class LineSplitter {
@@ -34,6 +35,28 @@ export class LineSplitter {
     }
     if (start < bytes.length) this.#rest.push(bytes.subarray(start));
     return lines;
+  }
+
+  /**
+   * Adds a chunk and returns the lines it completes as one block, each with its `\n`
+   * (undefined when it completes none): decoding a block at once costs one call where a
+   * line at a time costs one per line, and a block ends on a character boundary.
+   */
+  pushBlock(chunk: Uint8Array): Buffer | undefined {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const last = bytes.lastIndexOf(10);
+    if (last === -1) {
+      if (bytes.length > 0) this.#rest.push(bytes);
+      return undefined;
+    }
+    let block = bytes.subarray(0, last + 1);
+    if (this.#rest.length > 0) {
+      this.#rest.push(block);
+      block = Buffer.concat(this.#rest);
+      this.#rest = [];
+    }
+    if (last + 1 < bytes.length) this.#rest.push(bytes.subarray(last + 1));
+    return block;
   }
 
   /** The bytes after the last `\n`, if any; the splitter is empty afterwards. */

@@ -76,9 +76,72 @@ describe("followContainerLogs", () => {
     expect(kubelet.requests.map((r) => [r.follow, r.sinceTime])).toEqual([
       [true, undefined],
       [true, "2026-01-01T10:00:00.2Z"],
-      [false, "2026-01-01T10:00:01.5Z"],
+      // The container ended while the second follow stream was behind: the rest is read
+      // without following, from the cursor, once that read is seen to begin before it.
+      [false, "2026-01-01T10:00:00.2Z"],
     ]);
     expect(report).toEqual({ lines: 5, reopened: 2 });
+  });
+
+  it("reads the rest without following once the container ends during a flood, each line once", async () => {
+    const kubelet = new FakeKubelet();
+    for (let i = 1; i <= 50; i++) kubelet.add(`2026-01-01T10:00:00.${String(i).padStart(3, "0")}Z`, `line ${i}`);
+    let terminated = false;
+    let followChunks = 0;
+    const lines: string[] = [];
+    const report = await followContainerLogs({
+      source: source(kubelet, [
+        async function* (text) {
+          // A follow stream far behind: the container ends after its first chunks.
+          for await (const chunk of whole(text)) {
+            followChunks += 1;
+            if (followChunks === 10) terminated = true;
+            yield chunk;
+          }
+        },
+        (text) => whole(text),
+      ]),
+      container: "main",
+      signal: AbortSignal.timeout(5000),
+      onLine: (l) => lines.push(l.line),
+      terminated: () => terminated,
+      backoff: { initialMs: 1, maxMs: 2 },
+    });
+    expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i + 1}`));
+    expect(kubelet.requests.map((r) => r.follow)).toEqual([true, false]);
+    expect(followChunks).toBe(10);
+    expect(report).toEqual({ lines: 50, reopened: 1 });
+  });
+
+  it("keeps following when the read after the container's end begins after the cursor (the file was rotated past it)", async () => {
+    const kubelet = new FakeKubelet();
+    for (let i = 1; i <= 6; i++) kubelet.add(`2026-01-01T10:00:00.${i}Z`, `line ${i}`);
+    // The current file, after a rotation: only lines 5 and 6; the follow stream still reads the rotated one.
+    const current = kubelet.entries.slice(4).map((e) => `${e.ts} ${e.line}\n`).join("");
+    let terminated = false;
+    const lines: string[] = [];
+    const report = await followContainerLogs({
+      source: source(kubelet, [
+        async function* (text) {
+          // Lines 1 and 2 arrive as the container ends, then the rest of the rotated file.
+          const cut = Buffer.byteLength(text.slice(0, text.indexOf("line 3")));
+          terminated = true;
+          yield Buffer.from(text).subarray(0, cut);
+          yield Buffer.from(text).subarray(cut);
+        },
+        () => whole(current),
+        () => whole(current),
+      ]),
+      container: "main",
+      signal: AbortSignal.timeout(5000),
+      onLine: (l) => lines.push(l.line),
+      terminated: () => terminated,
+      backoff: { initialMs: 1, maxMs: 2 },
+    });
+    expect(lines).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5", "line 6"]);
+    // The follow stream, the read refused, then the last read from the cursor.
+    expect(kubelet.requests.map((r) => r.follow)).toEqual([true, false, false]);
+    expect(report.incomplete).toBeUndefined();
   });
 
   it("reads the final, unterminated line once the container has ended", async () => {
