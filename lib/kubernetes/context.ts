@@ -5,14 +5,15 @@ import { OUTPUT_NONCE_ENV, type RunIdentity } from "../plan/identity.ts";
 import { findStep, type ExecutionPlan, type PlanStepKind } from "../plan/plan.ts";
 import type { RunEventStream } from "../run/event_stream.ts";
 import type { RunEventInput } from "../run/events.ts";
-import type { AttemptSummary, CompiledPod, IncompleteLog, LogLine, OutputFile, PodEvent, RefusedEntry } from "../run/result.ts";
+import type { AttemptSummary, CompiledPod, IncompleteLog, LogLine, Metric, OutputFile, PodEvent, RefusedEntry } from "../run/result.ts";
 import type { RunOptions } from "../run/runner.ts";
 import { apiMessage, apiStatus } from "./api_error.ts";
 import { Backoff } from "./backoff.ts";
 import type { KubernetesClient } from "./client.ts";
 import { capitalize, StepFailure } from "./step_failure.ts";
 import type { LogFile } from "./logs/log_file.ts";
-import { addOutputValues } from "./logs/output_values.ts";
+import { mergeOutputValues } from "./logs/output_values.ts";
+import { parseProtocolLine } from "./logs/protocol.ts";
 import { LogFollowers } from "./steps/logs.ts";
 import type { ExecTarget } from "./transfer/exec.ts";
 import { listPodEvents } from "./watch/pod_events.ts";
@@ -26,6 +27,8 @@ export interface RunRecord {
   refused: readonly RefusedEntry[];
   outputsError: string | undefined;
   vars: Record<string, unknown>;
+  /** Why the output values file gave no values. */
+  outputValuesError: string | undefined;
   podEvents: readonly PodEvent[];
   readonly incompleteLogs: IncompleteLog[];
   /** A failure found by a step that let the run go on (a failed container): raised at the end. */
@@ -63,6 +66,7 @@ export class RunContext {
     refused: [],
     outputsError: undefined,
     vars: {},
+    outputValuesError: undefined,
     podEvents: [],
     incompleteLogs: [],
     failure: undefined,
@@ -107,7 +111,9 @@ export class RunContext {
   readonly #logFile: LogFile | undefined;
   /** The output values printed so far, merged as lines arrive (the lines need not be kept). */
   readonly #outputValues: Record<string, unknown> = {};
-  /** Only lines with the run's nonce declare output values. */
+  /** The metrics printed so far, in order. */
+  readonly metrics: Metric[] = [];
+  /** Only lines with the run's nonce declare output values, metrics and structured logs. */
   readonly #nonceRequired: boolean;
 
   constructor(init: {
@@ -158,11 +164,30 @@ export class RunContext {
     return this.events.tail(20, this.lineStart);
   }
 
-  /** Takes a log line of a user container: the event stream, the log file, the output values. */
+  /**
+   * Takes a log line of a user container: the event stream, the log file, and what a line
+   * of Kestra's protocol declares. Output values and metrics are read from the line, which
+   * stays a log line as printed; a line with `logs` is replaced by its entries, each a log
+   * line with its `level`.
+   */
   logLine(line: LogLine): void {
+    const text = line.line;
+    // Most lines are rejected on their first two bytes.
+    const message = text.charCodeAt(0) === 58 /* : */ && text.charCodeAt(1) === 58 ? parseProtocolLine(text, this.#nonceRequired ? this.nonce : undefined) : undefined;
+    if (message?.logs === undefined) this.#deliver(line);
+    if (message === undefined) return;
+    if (message.outputs !== undefined) mergeOutputValues(this.#outputValues, message.outputs);
+    for (const entry of message.metrics ?? []) {
+      const metric: Metric = { container: line.container, ...entry, timestamp: line.timestamp };
+      this.metrics.push(metric);
+      this.emit({ type: "metric", metric });
+    }
+    for (const entry of message.logs ?? []) this.#deliver({ container: line.container, line: entry.message, timestamp: line.timestamp, level: entry.level });
+  }
+
+  #deliver(line: LogLine): void {
     this.events.log(line);
     this.#logFile?.write(line);
-    addOutputValues(this.#outputValues, line.line, this.#nonceRequired ? this.nonce : undefined);
   }
 
   /** The output values this attempt's lines declared so far, merged in order. */
@@ -314,8 +339,12 @@ export class RunContext {
   #update(): void {
     const snapshot = this.tracker?.snapshot;
     if (snapshot?.pod !== undefined) this.#pod = snapshot.pod;
+    if (snapshot?.pod !== undefined) this.#announce();
+    // Followers start after the announcements: a container's `started` comes before its lines.
     this.onPodUpdate?.();
-    if (snapshot?.pod === undefined) return;
+  }
+
+  #announce(): void {
     const observation = this.observation();
     if (observation.nodeName !== undefined && !this.#announced.has("scheduled")) {
       this.#announced.add("scheduled");
