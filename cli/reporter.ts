@@ -41,6 +41,7 @@ export type Phase =
   | "collecting"
   | "deleting"
   | "retrying"
+  | "metric"
   | "failed";
 
 /**
@@ -75,6 +76,8 @@ export function phaseOf(event: RunEvent): Phase {
     case "log":
     case "containerTerminated":
       return "running";
+    case "metric":
+      return "metric";
     case "completed":
       return "collecting";
     case "deleted":
@@ -158,8 +161,17 @@ export class Reporter {
     this.#err.write(`${label} ${text}\n`);
   }
 
-  /** Writes one log line, prefixed by its container. */
+  /**
+   * Writes one log line, prefixed by its container, on stdout; an entry of a
+   * `::{"logs":[…]}::` line (it has a `level`) goes to stderr as `podkit log`, with its
+   * level, so that stdout holds the containers' plain output only.
+   */
   log(line: LogLine): void {
+    if (line.level !== undefined) {
+      const format: Style = line.level === "ERROR" ? "red" : line.level === "WARN" ? "yellow" : "cyan";
+      this.#line("log", `${line.container} ${line.level} ${line.line}`, format);
+      return;
+    }
     let style = this.#styles.get(line.container);
     if (style === undefined) {
       style = CONTAINER_STYLES[this.#styles.size % CONTAINER_STYLES.length] as Style;
@@ -179,6 +191,11 @@ export class Reporter {
     switch (event.type) {
       case "log":
         return this.log(event);
+      case "metric": {
+        const { metric } = event;
+        const tags = Object.entries(metric.tags).map(([k, v]) => `${k}=${v}`);
+        return this.#line(phase, `${metric.container} ${metric.name} = ${metric.value}${metric.type === "timer" ? " s" : ""} (${metric.type})${tags.length === 0 ? "" : ` ${tags.join(" ")}`}`);
+      }
       case "created":
         this.#podName = event.podName;
         return this.#line(phase, event.resumed ? `Reattached to pod "${event.podName}"` : `Created pod "${event.podName}"`);

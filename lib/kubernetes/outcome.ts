@@ -40,6 +40,8 @@ export function buildResult(ctx: RunContext, failure?: StepFailure): RunResult {
     attempts: [...ctx.previousAttempts, current],
     ...(record.incompleteLogs.length === 0 ? {} : { incompleteLogs: [...record.incompleteLogs] }),
     vars: record.vars,
+    ...(record.outputValuesError === undefined ? {} : { outputValuesError: record.outputValuesError }),
+    metrics: [...ctx.metrics],
     ...(record.outputDir === undefined ? {} : { outputDir: record.outputDir }),
     outputFiles: record.outputFiles,
     refusedOutputs: record.refused,

@@ -222,7 +222,7 @@ export class RunEventStream {
 }
 
 function logEvent(line: LogLine, elapsedMs: number): LogEvent {
-  return { type: "log", container: line.container, line: line.line, timestamp: line.timestamp, elapsedMs };
+  return { type: "log", container: line.container, line: line.line, timestamp: line.timestamp, ...(line.level === undefined ? {} : { level: line.level }), elapsedMs };
 }
 
 function plural(count: number, one: string): string {
@@ -267,6 +267,8 @@ export function progressOf(event: RunEvent, step: PlanStepKind, podName?: string
     }
     case "log":
       return undefined;
+    case "metric":
+      return text(`Metric "${event.metric.name}" of container "${event.metric.container}": ${event.metric.value}${event.metric.type === "timer" ? " s" : ""} (${event.metric.type})`);
     case "containerTerminated":
       return text(`Container "${event.container}" ended with exit code ${event.exitCode}${event.reason === undefined ? "" : ` (${event.reason})`}`);
     case "completed":

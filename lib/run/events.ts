@@ -1,6 +1,6 @@
 import type { PodRunFailure } from "./errors.ts";
 import type { PlanStepKind } from "../plan/plan.ts";
-import type { PodEvent, PodPhase } from "./result.ts";
+import type { LogLevel, Metric, PodEvent, PodPhase } from "./result.ts";
 
 /** What every event says: when it happened, counted from the start of the run. */
 interface EventBase {
@@ -116,6 +116,16 @@ export interface LogEvent extends EventBase {
   readonly line: string;
   /** RFC 3339 timestamp with nanoseconds, as the kubelet recorded it. */
   readonly timestamp: string;
+  /** Present only on an entry of a `::{"logs":[…]}::` line: its level (`line` is its message). */
+  readonly level?: LogLevel;
+}
+
+/** A container reported a metric with a `::{"metrics":[…]}::` line. */
+export interface MetricEvent extends EventBase {
+  /** Discriminant. */
+  readonly type: "metric";
+  /** The metric, as `result.metrics` holds it. */
+  readonly metric: Metric;
 }
 
 /** A user container ended. */
@@ -214,6 +224,7 @@ export type RunEvent =
   | ReadyEvent
   | TransferEvent
   | LogEvent
+  | MetricEvent
   | ContainerTerminatedEvent
   | CompletedEvent
   | DeletedEvent

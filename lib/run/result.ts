@@ -6,13 +6,43 @@ import type { PodRunFailure } from "./errors.ts";
 /** A pod's phase, as the API server reports it. */
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
 
-/** One line a container printed, byte-exact, without its trailing newline. */
+/** The level of a structured log entry (`::{"logs":[{"level":…}]}::`), as Kestra names them. */
+export type LogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+/**
+ * One line a container printed, byte-exact, without its trailing newline; or, with a
+ * `level`, one entry of a `::{"logs":[…]}::` line the container printed.
+ */
 export interface LogLine {
   /** The container that printed it. */
   readonly container: string;
-  /** The text, without its trailing newline. */
+  /** The text, without its trailing newline; for a structured entry, its `message`. */
   readonly line: string;
   /** RFC 3339 timestamp with nanoseconds, as the kubelet recorded it. */
+  readonly timestamp: string;
+  /**
+   * Present only on an entry of a `::{"logs":[{"level","message"}]}::` line: its level.
+   * Plain output is the lines without one.
+   */
+  readonly level?: LogLevel;
+}
+
+/**
+ * A metric a container reported with a `::{"metrics":[…]}::` line (Kestra's protocol): a
+ * counter, or a timer whose value is in seconds.
+ */
+export interface Metric {
+  /** The container that printed it. */
+  readonly container: string;
+  /** The metric's name. */
+  readonly name: string;
+  /** `counter` (a count) or `timer` (a duration in seconds). */
+  readonly type: "counter" | "timer";
+  /** The value: a count, or seconds for a timer. */
+  readonly value: number;
+  /** The tags given with it (`{}` when none). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** When the line was printed (RFC 3339, as the kubelet recorded it). */
   readonly timestamp: string;
 }
 
@@ -174,8 +204,15 @@ export interface RunResult extends RunOutcome {
    * and why. Absent when every log is complete.
    */
   readonly incompleteLogs?: readonly IncompleteLog[];
-  /** Output values parsed from `::{"outputs":{…}}::` lines. */
+  /**
+   * Output values parsed from `::{"outputs":{…}}::` lines, with the values of the
+   * `outputValuesFile` merged over them.
+   */
   readonly vars: Readonly<Record<string, unknown>>;
+  /** Why the `outputValuesFile` gave no values (missing, not a JSON object); absent when it did or none was asked for. */
+  readonly outputValuesError?: string;
+  /** The metrics of `::{"metrics":[…]}::` lines, in the order they were printed. */
+  readonly metrics: readonly Metric[];
   /** Local directory holding the output files. */
   readonly outputDir?: string;
   /** The files brought back. */

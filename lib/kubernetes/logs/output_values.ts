@@ -1,9 +1,11 @@
+import { parseProtocolLine } from "./protocol.ts";
+
 /**
  * Reads the output values a line declares, when the line is exactly
  * `::{"outputs":{…}}::` (or `::podkit-<nonce>::{"outputs":{…}}::` when a nonce is
- * required). The JSON is parsed from the line as printed: whitespace inside strings is kept.
- * Any other line, and a line whose JSON is not an object with an `outputs` object, gives
- * `undefined`.
+ * required), possibly with `metrics` and `logs` beside (see `parseProtocolLine`). The JSON
+ * is parsed from the line as printed: whitespace inside strings is kept. Any other line,
+ * and a line whose JSON is not an object with an `outputs` object, gives `undefined`.
  *
  * @example
  * ```ts
@@ -13,18 +15,7 @@
  * ```
  */
 export function parseOutputLine(line: string, nonce?: string): Record<string, unknown> | undefined {
-  const prefix = nonce === undefined ? "::" : `::podkit-${nonce}::`;
-  if (line.length < prefix.length + 4 || !line.startsWith(prefix) || !line.endsWith("::")) return undefined;
-  const json = line.slice(prefix.length, -2);
-  if (!json.startsWith("{") || !json.endsWith("}")) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value) || !isRecord(value["outputs"])) return undefined;
-  return value["outputs"];
+  return parseProtocolLine(line, nonce)?.outputs as Record<string, unknown> | undefined;
 }
 
 /**
@@ -60,13 +51,24 @@ export function collectOutputValues(lines: Iterable<string>, nonce?: string): Re
 export function addOutputValues(vars: Record<string, unknown>, line: string, nonce?: string): void {
   if (line.charCodeAt(0) !== 58 /* : */ || line.charCodeAt(1) !== 58) return;
   const outputs = parseOutputLine(line, nonce);
-  if (outputs === undefined) return;
-  // defineProperty, not assignment: a `__proto__` key must stay a plain value.
-  for (const [key, value] of Object.entries(outputs)) {
-    Object.defineProperty(vars, key, { value, enumerable: true, writable: true, configurable: true });
-  }
+  if (outputs !== undefined) mergeOutputValues(vars, outputs);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/**
+ * Merges `values` into `vars`: a key of `values` overrides the same key of `vars`. A
+ * `__proto__` key stays a plain value.
+ *
+ * @example
+ * ```ts
+ * import { mergeOutputValues } from "./output_values.ts";
+ * const vars: Record<string, unknown> = { a: 1, b: 1 };
+ * mergeOutputValues(vars, { b: 2 });
+ * vars; // { a: 1, b: 2 }
+ * ```
+ */
+export function mergeOutputValues(vars: Record<string, unknown>, values: Readonly<Record<string, unknown>>): void {
+  // defineProperty, not assignment: a `__proto__` key must stay a plain value.
+  for (const [key, value] of Object.entries(values)) {
+    Object.defineProperty(vars, key, { value, enumerable: true, writable: true, configurable: true });
+  }
 }

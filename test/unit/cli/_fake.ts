@@ -31,6 +31,7 @@ export function result(overrides: Partial<RunResult> = {}): RunResult {
     logs: [],
     logTail: [],
     vars: {},
+    metrics: [],
     outputFiles: [],
     refusedOutputs: [],
     events: [],
