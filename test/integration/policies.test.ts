@@ -41,7 +41,7 @@ async function rejection(promise: Promise<unknown>): Promise<PodRunError> {
 async function podsOfRun(runId: string): Promise<{ name: string; attempt: string; finishedAt: string | undefined; deleting: boolean }[]> {
   const { stdout } = await kubectl(["get", "pods", "-n", NAMESPACE, "-l", `podkit.dev/run-id=${runId}`, "-o", "json"]);
   const list = JSON.parse(stdout) as { items: { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string } }[] };
-  return list.items.map((p) => ({
+  return list.items.filter((p) => p.metadata.deletionTimestamp === undefined).map((p) => ({
     name: p.metadata.name,
     attempt: p.metadata.labels?.["podkit.dev/attempt"] ?? "",
     finishedAt: p.metadata.annotations?.["podkit.dev/finished-at"],
@@ -75,7 +75,7 @@ describe("retry", () => {
       .container({
         name: "hog",
         image: "busybox",
-        command: ["sh", "-c", 'if [ "$PODKIT_ATTEMPT" = 1 ]; then tail /dev/zero; fi; echo "fits on attempt $PODKIT_ATTEMPT"'],
+        command: ["sh", "-c", 'if [ "$PODKIT_ATTEMPT" = 1 ]; then exec tail /dev/zero; fi; echo "fits on attempt $PODKIT_ATTEMPT"'],
         resources: { limits: { memory: "16Mi" }, requests: { memory: "16Mi" } },
       });
     const result = await hog.run(runner);

@@ -429,8 +429,8 @@ describe("large files", () => {
       // A child process of its own, so that the figure is the transfer's, not the test runner's.
       const child = `
         import { KubeConfig } from "@kubernetes/client-node";
-        const { uploadInputs } = await import(${JSON.stringify(new URL("../../lib/kubernetes/upload.ts", import.meta.url).href)});
-        const { downloadOutputs } = await import(${JSON.stringify(new URL("../../lib/kubernetes/download.ts", import.meta.url).href)});
+        const { uploadInputs } = await import(${JSON.stringify(new URL("../../lib/kubernetes/transfer/upload.ts", import.meta.url).href)});
+        const { downloadOutputs } = await import(${JSON.stringify(new URL("../../lib/kubernetes/transfer/download.ts", import.meta.url).href)});
         const kubeConfig = new KubeConfig();
         kubeConfig.loadFromFile(process.env.KUBECONFIG_PATH);
         const target = { kubeConfig, namespace: ${JSON.stringify(NAMESPACE)}, pod: ${JSON.stringify(target.pod)}, container: "main" };

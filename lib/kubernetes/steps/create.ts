@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Pod } from "@kubernetes/client-node";
 import { formatDuration } from "../../compile/duration.ts";
 import { stampRunIdentity } from "../../plan/identity.ts";
@@ -22,7 +23,7 @@ export async function create(step: CreateStep, ctx: RunContext): Promise<void> {
   if (pod !== undefined) {
     ctx.resumed = true;
   } else {
-    body = stampRunIdentity(ctx.compiled.manifest, ctx.plan.pod, { runId: ctx.runId, namespace: ctx.namespace, nonce: ctx.nonce });
+    body = stampRunIdentity(ctx.compiled.manifest, ctx.plan.pod, { runId: ctx.runId, namespace: ctx.namespace, nonce: ctx.nonce, attempt: ctx.attempt });
     ctx.pendingCreate = client.createPod(ctx.namespace, body as V1Pod);
     // The start-up budget covers an API server that does not answer, too.
     const budget = AbortSignal.timeout(step.budgetMs);
@@ -107,10 +108,16 @@ function attemptOf(pod: V1Pod): number {
 /**
  * Two calls with the same run id that both found no pod both create one. Each then looks
  * again: the one whose pod is not the oldest deletes it and reattaches to the oldest, so
- * the run keeps a single pod.
+ * the run keeps a single pod. A call that sees only its own pod looks once more a moment
+ * later, as the other's create may not have been visible yet; both then order the pods
+ * alike and agree on one.
  */
 async function settleDuplicate(ctx: RunContext, created: V1Pod): Promise<V1Pod> {
-  const oldest = await findRunPod(ctx).catch(() => undefined);
+  let oldest = await findRunPod(ctx).catch(() => undefined);
+  if (oldest?.metadata?.uid === created.metadata?.uid && ctx.plan.pod.runId !== undefined) {
+    await sleep(SETTLE_LOOK_AGAIN_MS, undefined, { signal: ctx.signal });
+    oldest = await findRunPod(ctx).catch(() => undefined);
+  }
   if (oldest === undefined || oldest.metadata?.uid === created.metadata?.uid) return created;
   const name = created.metadata?.name;
   if (name !== undefined) {
@@ -119,6 +126,9 @@ async function settleDuplicate(ctx: RunContext, created: V1Pod): Promise<V1Pod> 
   ctx.resumed = true;
   return oldest;
 }
+
+/** How long a call that saw only its own pod waits before it looks for a twin again. */
+const SETTLE_LOOK_AGAIN_MS = 1000;
 
 /** Oldest first; the name breaks ties, so that every caller sorts alike. */
 function byAge(a: V1Pod, b: V1Pod): number {
