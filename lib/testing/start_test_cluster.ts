@@ -85,7 +85,9 @@ export async function startTestCluster(options: StartTestClusterOptions = {}): P
   let stopK3s = found.stop;
   try {
     const base = new KubeConfig();
-    base.loadFromFile(found.kubeconfigPath);
+    // KUBECONFIG may list several files, merged as kubectl merges them.
+    if (found.source === "KUBECONFIG") base.loadFromDefault();
+    else base.loadFromFile(found.kubeconfigPath);
     await checkApiServer(base, found);
     const core = makeApiClient(base, CoreV1Api);
     const created = await core.createNamespace({

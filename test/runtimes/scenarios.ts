@@ -219,7 +219,7 @@ const scenarios: Record<string, () => Promise<string>> = {
     const token = (await kubectl(["create", "token", "podkit-runner", "--duration=10m"])).trim();
     const server = await kubectl(["config", "view", "--raw", "--minify", "--flatten", "-o", "jsonpath={.clusters[0].cluster.server}"]);
     const ca = await kubectl(["config", "view", "--raw", "--minify", "--flatten", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"]);
-    const kubeconfigFor = async (name: string, bearer: string): Promise<string> => {
+    const kubeconfigFor = async (name: string, user: object): Promise<string> => {
       const path = join(outputRoot, `${name}.kubeconfig`);
       await writeFile(
         path,
@@ -227,7 +227,7 @@ const scenarios: Record<string, () => Promise<string>> = {
           apiVersion: "v1",
           kind: "Config",
           clusters: [{ name: "c", cluster: { server, "certificate-authority-data": ca } }],
-          users: [{ name: "u", user: { token: bearer } }],
+          users: [{ name: "u", user }],
           contexts: [{ name: "x", context: { cluster: "c", user: "u", namespace } }],
           "current-context": "x",
         }),
@@ -238,18 +238,25 @@ const scenarios: Record<string, () => Promise<string>> = {
       .container({ name: "main", image: "busybox", command: ["sh", "-c", "cd {{workingDir}}; echo \"read $(cat in.txt)\"; echo token-ok > out.txt"] })
       .inputFile("in.txt", "through a token")
       .outputFiles("out.txt");
-    const result = await job.run(new KubernetesRunner({ connection: { kubeconfigPath: await kubeconfigFor("token", token) } }), { outputDir: join(outputRoot, "token") });
-    assert.equal(result.namespace, namespace);
-    assert.deepEqual(result.logs.map((l) => l.line), ["read through a token"]);
-    assert.equal(await readFile(result.outputFiles[0]!.path, "utf8"), "token-ok\n");
+    // The token given as such, and printed by an exec credential plugin.
+    const credential = join(outputRoot, "credential.json");
+    await writeFile(credential, JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token } }));
+    const plugin = { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "cat", args: [credential], interactiveMode: "Never" } };
+    for (const [name, user] of [["token", { token }], ["plugin", plugin]] as const) {
+      const result = await job.run(new KubernetesRunner({ connection: { kubeconfigPath: await kubeconfigFor(name, user) } }), { outputDir: join(outputRoot, name) });
+      assert.equal(result.namespace, namespace);
+      assert.deepEqual(result.logs.map((l) => l.line), ["read through a token"], `the logs, with the ${name}`);
+      assert.equal(await readFile(result.outputFiles[0]!.path, "utf8"), "token-ok\n", `the output file, with the ${name}`);
+    }
     // The same kubeconfig with a wrong token is refused: the token is what let the run in.
-    const refused = await job.run(new KubernetesRunner({ connection: { kubeconfigPath: await kubeconfigFor("bad", `${token.slice(0, -4)}AAAA`) } })).then(
+    const refusing = Date.now();
+    const refused = await job.run(new KubernetesRunner({ connection: { kubeconfigPath: await kubeconfigFor("bad", { token: `${token.slice(0, -4)}AAAA` }) } })).then(
       () => assert.fail("a wrong token was accepted"),
       (e: unknown) => e,
     );
     assert.ok(refused instanceof PodRunError, `a PodRunError, got ${String(refused)}`);
     assert.match(refused.message, /Unauthorized|401/);
-    return "a pod with input and output files through a service account token; a wrong token refused";
+    return `input and output files through a service account token, given and from an exec plugin; a wrong token refused in ${Date.now() - refusing} ms`;
   },
 
   async "podkit/testing"() {
