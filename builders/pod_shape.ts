@@ -266,6 +266,30 @@ export class PodShapeBuilder {
   }
 
   /**
+   * Reads output values from a file as well as from log lines: the pod writes a JSON
+   * object to `name` in the working directory (Airflow's `return.json`, Argo's
+   * `valueFrom.path`); it is brought back with the output files (it adds the download
+   * step when there are none) and its keys are merged over the values of
+   * `::{"outputs":…}::` lines into `result.vars`. A file that is missing or not a JSON
+   * object leaves `vars` as the lines made them and sets `result.outputValuesError`; the
+   * run does not fail for it.
+   *
+   * @param name a file name relative to the working directory, not a glob
+   * @default "outputs.json"
+   * @example
+   * ```ts
+   * import { pod } from "podkit";
+   * pod()
+   *   .container({ name: "main", image: "busybox", command: ["sh", "-c", `echo '{"rows": 42}' > {{workingDir}}/outputs.json`] })
+   *   .outputValuesFile(); // result.vars.rows === 42
+   * ```
+   */
+  outputValuesFile(name = "outputs.json"): this {
+    requireString("outputValuesFile", name);
+    return this.with({ outputValuesFile: name });
+  }
+
+  /**
    * Sets where files live inside the pod: an emptyDir shared by every container is
    * mounted there when input or output files are given. `{{workingDir}}` in any string
    * of the spec resolves to it. Without an argument, restores the default.

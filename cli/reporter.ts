@@ -303,6 +303,7 @@ export class Reporter {
       this.#line("output", `${file.name} (${formatBytes(file.size)}, sha256 ${file.sha256.slice(0, 12)}) ${file.path}`);
     }
     for (const refused of result.refusedOutputs) this.#line("refused", `${refused.name} (${refused.type}): ${refused.reason}`, "yellow");
+    if (result.outputValuesError !== undefined) this.#line("values", result.outputValuesError, "red");
     for (const [name, value] of Object.entries(result.vars)) this.#line("value", `${name} = ${JSON.stringify(value)}`);
   }
 

@@ -70,6 +70,7 @@ export type {
 export { parseDuration, formatDuration, type DurationInput } from "./compile/duration.ts";
 export {
   DESCRIPTION_DEFAULTS,
+  outputGlobs,
   type PodDescription,
   type RetryInput,
   type RetryBackoffInput,

@@ -1,7 +1,7 @@
 import type { V1Container } from "@kubernetes/client-node";
 import type { ValidationIssue } from "../run/errors.ts";
 import { FILE_TRANSFER } from "../plan/plan.ts";
-import type { PodDescription } from "./description.ts";
+import { outputGlobs, type PodDescription } from "./description.ts";
 import { isPlainObject } from "./_data.ts";
 import { checkDns1123Label } from "./_names.ts";
 import { closest } from "./_suggest.ts";
@@ -15,7 +15,7 @@ type Issues = ValidationIssue[];
 
 /** Whether podkit adds its file-transfer volume and containers to the pod. */
 export function hasFileTransfer(description: PodDescription): boolean {
-  return description.inputFiles.length > 0 || description.outputFiles.length > 0;
+  return description.inputFiles.length > 0 || outputGlobs(description).length > 0;
 }
 
 const RESERVED_CONTAINER_NAMES: ReadonlySet<string> = new Set([FILE_TRANSFER.initContainer, FILE_TRANSFER.sidecar]);

@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod, V1PodSpec, V1VolumeMount } from "@kubernetes/client-node";
-import type { PodDescription } from "./description.ts";
+import { outputGlobs, type PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
 import { describePlan } from "../plan/describe.ts";
 import { DEADLINE_MARGIN_SECONDS, OUTPUTS_DEADLINE_MARGIN_SECONDS } from "../plan/policy.ts";
@@ -37,7 +37,7 @@ function userContainer(container: V1Container, description: PodDescription, moun
  */
 function activeDeadlineOf(description: PodDescription): number {
   const budgets = parseDuration(description.timeouts.waitUntilRunning) + parseDuration(description.timeouts.waitRunning);
-  const margin = DEADLINE_MARGIN_SECONDS + (description.outputFiles.length > 0 ? OUTPUTS_DEADLINE_MARGIN_SECONDS : 0);
+  const margin = DEADLINE_MARGIN_SECONDS + (outputGlobs(description).length > 0 ? OUTPUTS_DEADLINE_MARGIN_SECONDS : 0);
   return Math.ceil(budgets / 1000) + margin;
 }
 

@@ -251,6 +251,11 @@ export interface PodDescription {
   readonly inputFiles: readonly InputFile[];
   /** Globs of files to bring back, relative to the working directory. */
   readonly outputFiles: readonly string[];
+  /**
+   * A JSON object the pod writes in the working directory, whose keys are output values
+   * (`.outputValuesFile()`); brought back with the output files. Absent: none.
+   */
+  readonly outputValuesFile?: string;
   /** Working directory inside the pod. @default "/podkit/work" */
   readonly workingDir: string;
   /** The containers that move files. */
@@ -278,6 +283,20 @@ export interface PodDescription {
    * (`::podkit-<nonce>::{"outputs":…}::`). @default false
    */
   readonly outputNonce: boolean;
+}
+
+/**
+ * What a run downloads: the output globs, and the output values file when there is one.
+ * File transfer (the sidecar, the download step) is added when this is not empty.
+ *
+ * @example
+ * ```ts
+ * import { outputGlobs, pod } from "podkit";
+ * outputGlobs(pod().outputFiles("*.csv").outputValuesFile().description); // ["*.csv", "outputs.json"]
+ * ```
+ */
+export function outputGlobs(description: PodDescription): readonly string[] {
+  return description.outputValuesFile === undefined ? description.outputFiles : [...description.outputFiles, description.outputValuesFile];
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import type { PodDescription } from "./description.ts";
+import { outputGlobs, type PodDescription } from "./description.ts";
 import { mergeDefaults } from "./defaults.ts";
 import { FILE_TRANSFER } from "../plan/plan.ts";
 import { resolveWorkingDir } from "./template.ts";
@@ -76,7 +76,7 @@ function runAsNonRootUser(container: V1Container, description: PodDescription): 
  */
 export function fileTransferParts(description: PodDescription): FileTransferParts | undefined {
   const hasInputs = description.inputFiles.length > 0;
-  const hasOutputs = description.outputFiles.length > 0;
+  const hasOutputs = outputGlobs(description).length > 0;
   if (!hasInputs && !hasOutputs) return undefined;
   const volume: V1Volume = { name: FILE_TRANSFER.volume, emptyDir: {} };
   const mount: V1VolumeMount = { name: FILE_TRANSFER.volume, mountPath: description.workingDir };

@@ -224,6 +224,18 @@ function checkFiles(description: PodDescription, volumes: ReadonlySet<string>, i
     }
   });
 
+  const valuesFile = description.outputValuesFile;
+  if (valuesFile !== undefined) {
+    const problem = relativePathProblem(valuesFile);
+    if (problem !== undefined) {
+      issues.push({ path: "outputValuesFile", message: `Invalid output values file: ${problem}` });
+    } else if (/[*?[\]{}()!+@]/.test(valuesFile)) {
+      issues.push({ path: "outputValuesFile", message: `"${valuesFile}" is a glob: give the one file's name, e.g. "outputs.json"` });
+    } else if (normalise(valuesFile) === "" || valuesFile.endsWith("/") || RESERVED_FILE_NAMES.has(normalise(valuesFile))) {
+      issues.push({ path: "outputValuesFile", message: `"${valuesFile}" is not a file name podkit can use: give a file's name, e.g. "outputs.json"` });
+    }
+  }
+
   const sidecar = description.fileSidecar;
   if (typeof sidecar.image !== "string" || sidecar.image.trim() === "") {
     issues.push({ path: "fileSidecar.image", message: 'The file sidecar needs an image with sh and tar, e.g. "busybox"' });

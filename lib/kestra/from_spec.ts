@@ -64,6 +64,7 @@ export function documentToBuilder(document: PodDocument): PodBuilder {
   if (document.runId !== undefined) builder = builder.runId(document.runId);
   if (document.connection !== undefined) builder = builder.connection(document.connection);
   if (document.outputNonce !== undefined) builder = builder.outputNonce(document.outputNonce);
+  if (document.outputValuesFile !== undefined) builder = builder.outputValuesFile(document.outputValuesFile);
   return builder;
 }
 

@@ -77,7 +77,7 @@ export interface PodDocumentInput {
  * | `defaults` | `.defaults()` |
  * | `inputFiles` (`{ name: content }`) | `.inputFile(name, content)` per entry |
  * | `outputFiles` (list of globs) | `.outputFiles(...globs)` |
- * | `workingDir`, `fileSidecar`, `connection`, `runId`, `delete`, `resume`, `outputNonce` | the method of that name |
+ * | `workingDir`, `fileSidecar`, `connection`, `runId`, `delete`, `resume`, `outputNonce`, `outputValuesFile` | the method of that name |
  * | `waitUntilRunning`, `waitRunning`, `waitForLogInterval`, `waitUntilReady` | the method of that name |
  * | `retry`, `timeout`, `onFinish`, `acceptExitCodes` (list), `allowFailure`, `terminationGracePeriod` | the method of that name |
  * | `inputs` | declares inputs for `{{inputs.NAME}}` templates |
@@ -158,6 +158,8 @@ export interface PodDocument {
   readonly connection?: ConnectionOptions;
   /** Accept output lines only with this run's nonce. `.outputNonce()` @default false */
   readonly outputNonce?: boolean;
+  /** A JSON object file in the working directory whose keys are output values. `.outputValuesFile()` */
+  readonly outputValuesFile?: string;
 }
 
 /** The keys of a {@link PodDocument}, in the order the builder applies them. */
@@ -192,6 +194,7 @@ export const POD_DOCUMENT_KEYS = [
   "runId",
   "connection",
   "outputNonce",
+  "outputValuesFile",
 ] as const;
 
 /** Timeout keys, shared by Kestra's PodCreate and podkit's form. */
@@ -423,6 +426,10 @@ export function readPodDocument(raw: unknown, options: ReadPodDocumentOptions, i
   if (record["retry"] !== undefined) {
     const retry = readRetry(renderTree(record["retry"], scope, "retry", issues), "retry", issues);
     if (retry !== undefined) out["retry"] = retry;
+  }
+  if (record["outputValuesFile"] !== undefined) {
+    const file = expectString(renderTree(record["outputValuesFile"], scope, "outputValuesFile", issues), "outputValuesFile", issues);
+    if (file !== undefined) out["outputValuesFile"] = file;
   }
   if (record["connection"] !== undefined) {
     const connection = readConnection(renderTree(record["connection"], scope, "connection", issues), "connection", issues, "podkit");

@@ -1,4 +1,4 @@
-import type { PodDescription, RetryInput } from "../compile/description.ts";
+import { outputGlobs, type PodDescription, type RetryInput } from "../compile/description.ts";
 import { parseDuration, type DurationInput } from "../compile/duration.ts";
 import { FILE_TRANSFER, type DeleteStep, type ExecutionPlan, type PlanStep } from "./plan.ts";
 import { DEFAULT_RETRY_ON, type RetryBackoff, type RetryPlan } from "./policy.ts";
@@ -52,16 +52,20 @@ export function buildPlan(description: PodDescription, generateName: string): Ex
       acceptExitCodes: description.acceptExitCodes,
     },
   );
-  if (description.outputFiles.length > 0) {
+  const globs = outputGlobs(description);
+  if (globs.length > 0) {
     steps.push({
       kind: "downloadOutputs",
       container: FILE_TRANSFER.sidecar,
       workingDir: description.workingDir,
-      globs: description.outputFiles,
+      globs,
       sidecarBudgetMs: timeouts.waitUntilRunningMs,
     });
   }
-  steps.push({ kind: "collectOutputValues", nonce: description.outputNonce }, deleteStep(description));
+  steps.push(
+    { kind: "collectOutputValues", nonce: description.outputNonce, ...(description.outputValuesFile === undefined ? {} : { file: description.outputValuesFile }) },
+    deleteStep(description),
+  );
 
   const plan: ExecutionPlan = {
     pod: {

@@ -33,10 +33,12 @@ function describeStep(step: PlanStep, plan: ExecutionPlan): string {
       return `Wait until ${step.containers.length === 1 ? "container" : "containers"} ${quoteList(step.containers)} ${step.containers.length === 1 ? "ends" : "end"} (budget ${formatDuration(step.budgetMs)}), then read late log lines for at most ${formatDuration(step.lateLogBudgetMs)}${step.acceptExitCodes.length === 0 ? "" : `; exit codes ${step.acceptExitCodes.join(", ")} do not fail the run`}`;
     case "downloadOutputs":
       return `Download the files of ${step.workingDir} matching ${quoteList(step.globs)} through container "${step.container}", verify them, then let the sidecar end`;
-    case "collectOutputValues":
-      return step.nonce
+    case "collectOutputValues": {
+      const lines = step.nonce
         ? 'Collect output values from log lines "::podkit-<nonce>::{"outputs":{…}}::" that carry this run\'s nonce'
         : 'Collect output values from log lines "::{"outputs":{…}}::"';
+      return step.file === undefined ? lines : `${lines}, then merge the JSON object of "${step.file}" over them`;
+    }
     case "delete":
       return `${FINISH[step.onFinish]}${step.abortGraceSeconds === undefined ? "" : `; an aborted run deletes it with a grace period of ${step.abortGraceSeconds} s and reads the logs while the containers stop`}`;
   }

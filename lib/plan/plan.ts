@@ -111,12 +111,17 @@ export interface DownloadOutputsStep {
   readonly sidecarBudgetMs: number;
 }
 
-/** Parse output values from `::{"outputs":{…}}::` log lines. */
+/**
+ * Parse output values from `::{"outputs":{…}}::` log lines, then merge the values of the
+ * output values file over them.
+ */
 export interface CollectOutputValuesStep {
   /** Discriminant. */
   readonly kind: "collectOutputValues";
   /** Accept only lines that carry the run's nonce. */
   readonly nonce: boolean;
+  /** The output values file, relative to the working directory, downloaded with the output files. */
+  readonly file?: string;
 }
 
 /** Delete the pod, or keep it, as the finish policy says (an aborted run always deletes it). */

@@ -79,3 +79,21 @@ describe("Kestra's script protocol", () => {
     ]);
   });
 });
+
+describe("output values from a file", () => {
+  test("outputs.json written by the pod is merged over the values of the log lines", async () => {
+    const script = `echo '::{"outputs":{"a":1,"b":"from a line"}}::'; printf '{"b": "from the file", "rows": [1, 2, 3]}' > {{workingDir}}/outputs.json`;
+    const result = await pod().container({ name: "main", image: "busybox", command: ["sh", "-c", script] }).outputValuesFile().run(runner);
+    expect(result.vars).toEqual({ a: 1, b: "from the file", rows: [1, 2, 3] });
+    expect(result.outputValuesError).toBeUndefined();
+    expect(result.outputFiles.map((f) => f.name)).toEqual(["outputs.json"]);
+  });
+
+  test("a file that is not a JSON object is an error in the result, not a failed run", async () => {
+    const script = `echo '::{"outputs":{"a":1}}::'; echo '[1, 2]' > {{workingDir}}/return.json`;
+    const result = await pod().container({ name: "main", image: "busybox", command: ["sh", "-c", script] }).outputValuesFile("return.json").run(runner);
+    expect(result.failed).toBe(false);
+    expect(result.vars).toEqual({ a: 1 });
+    expect(result.outputValuesError).toBe('Cannot read output values from "return.json": it holds an array, not a JSON object; write a JSON object, e.g. {"rows": 42}');
+  });
+});
