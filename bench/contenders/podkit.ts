@@ -53,7 +53,7 @@ export function transferPhases(marks: readonly Mark[]): Record<string, number> {
   return out;
 }
 
-/** The lines podkit delivered around the first lost or duplicated line, with their timestamps. */
+/** The lines podkit kept around the first lost or duplicated line, with their timestamps. */
 function aroundTrouble(r: RunResult, lost: number | undefined, duplicate: string | undefined): string {
   const logs = r.logs.filter((l) => l.container === CONTAINER);
   const at = (i: number): string =>
@@ -98,12 +98,13 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       return { calledAt, resultAt, observation: { pods: [r.podName], exitCode: r.exitCode, steps: steps(r) } };
     }
     case "logs": {
+      // Lines are checked as they arrive, as a user streams them; the run keeps its default
+      // (the last 100 000 lines), so memory shows what a default run costs.
+      const checker = new LineChecker(c.lines);
       const calledAt = now();
       const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
-      const r = await runner.run(base.compile());
+      const r = await runner.run(base.compile(), { onLog: (l) => l.container === CONTAINER && checker.add(l.line) });
       const resultAt = now();
-      const checker = new LineChecker(c.lines);
-      for (const l of r.logs) if (l.container === CONTAINER) checker.add(l.line);
       const lines = checker.result();
       return {
         calledAt,

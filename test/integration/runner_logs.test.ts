@@ -3,7 +3,10 @@
  * cursor and the API server's `sinceTime` (rounded down to the second) must together give
  * every line once, whatever byte a stream breaks at.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { KubernetesClient } from "../../lib/kubernetes/client.ts";
@@ -171,13 +174,42 @@ test("half a million lines (over 20 MB of log, more than the kubelet keeps in on
     .namespace(NAMESPACE)
     .labels({ "podkit.test/suite": "runner-logs" })
     .container({ name: "flood", image: "busybox", command: ["sh", "-c", `seq 1 ${count}; sleep 2`] })
-    .run(new KubernetesRunner());
+    .run(new KubernetesRunner(), { keepLogs: "all" });
   let firstWrong = -1;
   for (let i = 0; i < result.logs.length && firstWrong < 0; i += 1) if (result.logs[i]?.line !== String(i + 1)) firstWrong = i;
   expect(firstWrong).toBe(-1);
   expect(result.logs).toHaveLength(count);
   expect(result.incompleteLogs).toBeUndefined();
   console.log(`[runner figures] 500k lines: ${JSON.stringify({ lines: result.logs.length, wallMs: Math.round(performance.now() - started), steps: result.timings.steps })}`);
+});
+
+test('keepLogs "none" keeps no line of a flood, yet gives its output values, its tail and a byte-exact log file', async () => {
+  const count = 200_000;
+  const dir = mkdtempSync(join(tmpdir(), "podkit-log-file-"));
+  const logFile = join(dir, "run.log");
+  let streamed = 0;
+  try {
+    const result = await newPod()
+      .namespace(NAMESPACE)
+      .labels({ "podkit.test/suite": "runner-logs" })
+      .container({
+        name: "flood",
+        image: "busybox",
+        command: ["sh", "-c", `echo '::{"outputs":{"first":1}}::'; printf 'tab\\there\\rmid\\n'; echo 'é ✓ 𝄞'; seq 1 ${count}; echo '::{"outputs":{"last":"x  y"}}::'`],
+      })
+      .run(new KubernetesRunner(), { keepLogs: "none", logFile, onLog: () => (streamed += 1) });
+    const lines = ['::{"outputs":{"first":1}}::', "tab\there\rmid", "é ✓ 𝄞", ...Array.from({ length: count }, (_, i) => String(i + 1)), '::{"outputs":{"last":"x  y"}}::'];
+    expect(result.logs).toEqual([]);
+    expect(result.droppedLines).toBe(lines.length);
+    expect(streamed).toBe(lines.length);
+    expect(result.vars).toEqual({ first: 1, last: "x  y" });
+    expect(result.logTail).toEqual(lines.slice(-20).map((l) => `flood: ${l}`));
+    const written = readFileSync(logFile);
+    expect(written.equals(Buffer.from(lines.map((l) => `flood\t${l}\n`).join("")))).toBe(true);
+    expect(result.incompleteLogs).toBeUndefined();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /**
