@@ -72,7 +72,9 @@ function bytesOf(size: number, seed: number): Uint8Array {
 }
 
 const runner = new KubernetesRunner();
-const outputRoot = await mkdtemp(join(tmpdir(), `podkit-${runtime}-`));
+// The process the resume scenario kills is given its parent's directory: it cannot clean up.
+const childAt = process.argv.indexOf("--child");
+const outputRoot = childAt === -1 ? await mkdtemp(join(tmpdir(), `podkit-${runtime}-`)) : process.argv[childAt + 2]!;
 
 const FLOOD_LINES = 20_000;
 function floodLine(i: number): string {
@@ -276,7 +278,7 @@ const scenarios: Record<string, () => Promise<string>> = {
     const runId = `${runIdPrefix}-resume`;
     const outputDir = join(outputRoot, "resume");
     const self = JSON.parse(env("PODKIT_SCENARIO_SELF")) as string[];
-    const child = spawn(self[0]!, [...self.slice(1), "--child", runId], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(self[0]!, [...self.slice(1), "--child", runId, outputRoot], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
@@ -322,7 +324,6 @@ function resumableJob(runId: string) {
     .outputFiles("out.txt");
 }
 
-const childAt = process.argv.indexOf("--child");
 if (childAt !== -1) {
   // The process the resume scenario kills: prints each line as it arrives.
   const runId = process.argv[childAt + 1]!;
