@@ -14,6 +14,8 @@
  * @module podkit
  */
 export { pod, PodBuilder, PodShapeBuilder, type FileSidecarOptions, type PodSpecInput } from "../builders/pod.ts";
+export { fromManifest, isManifest } from "../builders/from_manifest.ts";
+export { PodDefinitionError } from "./kestra/definition_error.ts";
 export { compile, MANAGED_BY } from "./compile/compile.ts";
 export { validate } from "./compile/validate.ts";
 export { mergeDefaults, KEYED_LISTS } from "./compile/defaults.ts";

@@ -161,6 +161,13 @@ function relativePathProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** Markers podkit keeps at the top of the working directory: `.podkit-*` (the upload refuses them too). */
+const RESERVED_PREFIX = ".podkit-";
+
+function isReservedFileName(normal: string): boolean {
+  return normal.startsWith(RESERVED_PREFIX) && !normal.includes("/");
+}
+
 function normalise(name: string): string {
   return name
     .split("/")
@@ -193,8 +200,8 @@ function checkFiles(description: PodDescription, volumes: ReadonlySet<string>, i
       issues.push({ path, message: `Invalid input file name: "${file.name}" names a directory, not a file` });
       continue;
     }
-    if (RESERVED_FILE_NAMES.has(normal)) {
-      issues.push({ path, message: `Input file name "${file.name}" is reserved for podkit's markers: choose another` });
+    if (RESERVED_FILE_NAMES.has(normal) || isReservedFileName(normal)) {
+      issues.push({ path, message: `Input file name "${file.name}" is reserved for podkit's markers (names starting with "${RESERVED_PREFIX}"): choose another` });
       continue;
     }
     const previous = seen.get(normal);
@@ -231,7 +238,7 @@ function checkFiles(description: PodDescription, volumes: ReadonlySet<string>, i
       issues.push({ path: "outputValuesFile", message: `Invalid output values file: ${problem}` });
     } else if (/[*?[\]{}()!+@]/.test(valuesFile)) {
       issues.push({ path: "outputValuesFile", message: `"${valuesFile}" is a glob: give the one file's name, e.g. "outputs.json"` });
-    } else if (normalise(valuesFile) === "" || valuesFile.endsWith("/") || RESERVED_FILE_NAMES.has(normalise(valuesFile))) {
+    } else if (normalise(valuesFile) === "" || valuesFile.endsWith("/") || RESERVED_FILE_NAMES.has(normalise(valuesFile)) || isReservedFileName(normalise(valuesFile))) {
       issues.push({ path: "outputValuesFile", message: `"${valuesFile}" is not a file name podkit can use: give a file's name, e.g. "outputs.json"` });
     }
   }

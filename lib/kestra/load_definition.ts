@@ -1,3 +1,4 @@
+import { fromManifest, isManifest } from "../../builders/from_manifest.ts";
 import type { PodBuilder } from "../../builders/pod.ts";
 import { isRecord, Issues } from "./_check.ts";
 import { parseText } from "./_parse.ts";
@@ -14,7 +15,7 @@ import { kestraToSpec, type FromKestraOptions } from "./kestra_task.ts";
  * const format: DefinitionFormat = "kestra";
  * ```
  */
-export type DefinitionFormat = "kestra" | "podkit";
+export type DefinitionFormat = "kestra" | "podkit" | "manifest";
 
 /**
  * What {@link loadDefinition} read.
@@ -34,7 +35,9 @@ export interface LoadedDefinition {
 }
 
 /**
- * Builds a pod from a definition in either form: a Kestra task or flow (it has `type` or
+ * Builds a pod from a definition in any form, told apart by content: a Kubernetes
+ * manifest (it has `kind` or `apiVersion`: a Pod, or a List holding one, read by
+ * `fromManifest`; any other kind is refused), a Kestra task or flow (it has `type` or
  * `tasks`), else podkit's own form ({@link PodDocument}). This is what `podkit run` does
  * with its FILE.
  *
@@ -51,6 +54,13 @@ export function loadDefinition(source: string | Readonly<Record<string, unknown>
   const issues = new Issues();
   const data = typeof source === "string" ? parseText(source, issues) : source;
   if (issues.size > 0) throw new PodDefinitionError("the definition", issues.list);
+  if (isManifest(data)) {
+    if (options.taskId !== undefined) {
+      throw new PodDefinitionError("the Pod manifest", [{ path: "", message: `a task id ("${options.taskId}") was given, but this is a Kubernetes manifest, not a Kestra flow` }]);
+    }
+    const builder = fromManifest(data as Readonly<Record<string, unknown>>);
+    return { format: "manifest", builder: options.workingDir === undefined ? builder : builder.workingDir(options.workingDir) };
+  }
   if (isRecord(data) && ("type" in data || "tasks" in data)) {
     return { format: "kestra", builder: documentToBuilder(kestraToSpec(data, options)) };
   }
