@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
-import type { PodBuilder } from "../builders/pod.ts";
+import { pod, type PodBuilder } from "../builders/pod.ts";
 import type { ConnectionOptions } from "../lib/compile/description.ts";
 import { parseDuration } from "../lib/compile/duration.ts";
 import { findStep } from "../lib/plan/plan.ts";
@@ -36,6 +36,8 @@ export interface CliIo {
   readonly createRunner?: () => Runner | Promise<Runner>;
   /** @default fs.existsSync */
   readonly exists?: (path: string) => boolean;
+  /** What `podkit run --image … -i` feeds the command. @default process.stdin */
+  readonly stdin?: NodeJS.ReadableStream;
   /**
    * The cluster `podkit gc` cleans, and the namespace of the kubeconfig's context.
    * @default a `KubernetesClient` of the connection's kubeconfig
@@ -55,6 +57,11 @@ interface GcFlags {
 
 interface CommonFlags {
   readonly input: readonly string[];
+  readonly output: readonly string[];
+  readonly image?: string;
+  readonly name?: string;
+  readonly env: readonly string[];
+  readonly stdin?: boolean;
   readonly task?: string;
   readonly namespace?: string;
   readonly delete: boolean;
@@ -90,7 +97,69 @@ function parseInputs(flags: readonly string[]): Record<string, InputValue> {
   return inputs;
 }
 
-function load(file: string, flags: CommonFlags, cwd: string): PodBuilder {
+/** The in-pod name of the file that holds what `-i` read from standard input. */
+const STDIN_FILE = ".stdin";
+
+/** `--input NAME=PATH` → an input file NAME with the local file PATH (`@PATH` too). */
+function inputFiles(builder: PodBuilder, flags: CommonFlags, cwd: string): PodBuilder {
+  const inputs = parseInputs(flags.input);
+  for (const [name, value] of Object.entries(inputs)) {
+    const path = typeof value === "object" && value !== null && "path" in value ? value.path : String(value);
+    builder = builder.inputFile(name, { path: resolve(cwd, path) });
+  }
+  return builder;
+}
+
+/**
+ * `podkit run --image IMAGE -- CMD ARGS…`: one container named `--name` (else `main`),
+ * running CMD (it replaces the image's entrypoint, as `kubectl run --command`), with the
+ * environment of `--env`, the working directory as its own when files move, and with `-i`
+ * standard input read to its end, uploaded beside the inputs, and fed to CMD through `sh`.
+ */
+function imagePod(image: string, command: readonly string[], flags: CommonFlags, io: CliIo, cwd: string): PodBuilder {
+  const env = flags.env.map((entry) => {
+    const at = entry.indexOf("=");
+    if (at <= 0) throw new UsageError(`Cannot use --env "${entry}": expected NAME=VALUE, e.g. --env MODE=fast`);
+    return { name: entry.slice(0, at), value: entry.slice(at + 1) };
+  });
+  if (flags.stdin === true && command.length === 0) {
+    throw new UsageError("Cannot use -i without a command: podkit feeds standard input to the command after --, e.g. podkit run --image busybox -i -- wc -l");
+  }
+  const files = flags.input.length > 0 || flags.output.length > 0 || flags.stdin === true;
+  const run = flags.stdin === true ? ["sh", "-c", 'exec "$@" < "$0"', `{{workingDir}}/${STDIN_FILE}`, ...command] : command;
+  let builder = pod(flags.name).container({
+    name: flags.name ?? "main",
+    image,
+    ...(run.length === 0 ? {} : { command: [...run] }),
+    ...(env.length === 0 ? {} : { env }),
+    ...(files ? { workingDir: "{{workingDir}}" } : {}),
+  });
+  builder = inputFiles(builder, flags, cwd);
+  if (flags.stdin === true) builder = builder.inputFile(STDIN_FILE, (io.stdin ?? process.stdin) as NodeJS.ReadableStream as import("node:stream").Readable);
+  return builder;
+}
+
+function load(file: string | undefined, command: readonly string[], flags: CommonFlags, cwd: string, io: CliIo): PodBuilder {
+  let builder: PodBuilder;
+  if (flags.image !== undefined) {
+    if (flags.task !== undefined) throw new UsageError("Cannot use --task with --image: --task picks a task of a Kestra flow");
+    builder = imagePod(flags.image, [...(file === undefined ? [] : [file]), ...command], flags, io, cwd);
+  } else {
+    if (file === undefined) throw new UsageError("Give a FILE (Kestra YAML, a Pod manifest or a podkit pod document) or --image IMAGE, e.g. podkit run --image busybox -- echo hi");
+    if (command.length > 0) throw new UsageError(`Cannot use "${command[0]}" after FILE: a command is given with --image only (podkit run --image IMAGE -- CMD ARGS…)`);
+    for (const [flag, given] of [["--name", flags.name !== undefined], ["--env", flags.env.length > 0], ["-i/--stdin", flags.stdin === true]] as const) {
+      if (given) throw new UsageError(`Cannot use ${flag} with FILE: it goes with --image (podkit run --image IMAGE ${flag === "--name" ? "--name N" : flag === "--env" ? "--env K=V" : "-i"} -- CMD ARGS…)`);
+    }
+    builder = loadFile(file, flags, cwd);
+  }
+  if (flags.output.length > 0) builder = builder.outputFiles(...flags.output);
+  if (flags.namespace !== undefined) builder = builder.namespace(flags.namespace);
+  if (!flags.delete) builder = builder.delete(false);
+  if (flags.runId !== undefined) builder = builder.runId(flags.runId);
+  return builder;
+}
+
+function loadFile(file: string, flags: CommonFlags, cwd: string): PodBuilder {
   const inputs = parseInputs(flags.input);
   // "-" reads the definition from standard input; its relative paths are then the cwd's.
   const path = file === "-" ? join(cwd, "-") : resolve(cwd, file);
@@ -101,16 +170,14 @@ function load(file: string, flags: CommonFlags, cwd: string): PodBuilder {
     const code = (error as { code?: string }).code;
     throw new NoInputError(`Cannot read "${file}": ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
   }
-  let { builder } = loadDefinition(text, {
+  const { format, builder } = loadDefinition(text, {
     inputs,
     baseDir: cwd,
     documentDir: dirname(path),
     ...(flags.task === undefined ? {} : { taskId: flags.task }),
   });
-  if (flags.namespace !== undefined) builder = builder.namespace(flags.namespace);
-  if (!flags.delete) builder = builder.delete(false);
-  if (flags.runId !== undefined) builder = builder.runId(flags.runId);
-  return builder;
+  // A manifest has no templates: --input NAME=PATH uploads a file, as with --image.
+  return format === "manifest" ? inputFiles(builder, flags, cwd) : builder;
 }
 
 /** The manifest as YAML, then the plan as YAML comments: the whole is valid YAML. */
@@ -172,10 +239,10 @@ function asUsage<T>(make: () => T): T {
   }
 }
 
-async function run(file: string, flags: RunFlags, io: CliIo): Promise<number> {
+async function run(file: string | undefined, command: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
   const env = io.env ?? process.env;
   const cwd = io.cwd ?? process.cwd();
-  let builder = asUsage(() => load(file, flags, cwd));
+  let builder = asUsage(() => load(file, command, flags, cwd, io));
   const reporter = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true });
   if (flags.dryRun !== true) {
     const connection = builder.description.connection;
@@ -313,9 +380,30 @@ function signalName(signal: AbortSignal | undefined): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
+/**
+ * kubectl's `-i`: a bare `-i` (before `--`, followed by nothing, `--` or another flag) is
+ * `--stdin`; `-i NAME=VALUE` stays `--input`.
+ */
+function expandStdinFlag(argv: readonly string[]): string[] {
+  if (argv[0] !== "run" && argv[0] !== "plan") return [...argv];
+  const out = [...argv];
+  for (let i = 1; i < out.length && out[i] !== "--"; i++) {
+    const next = out[i + 1];
+    if (out[i] === "-i" && (next === undefined || next.startsWith("-"))) out[i] = "--stdin";
+  }
+  return out;
+}
+
 function addCommonOptions(command: Command): Command {
   return command
-    .option("-i, --input <name=value>", "value of an input: text, or for a FILE input the path of a local file; @PATH always names a file (repeatable)", collect, [])
+    .argument("[file]", "Kestra flow or task, Pod manifest, or podkit pod document (YAML or JSON); - for standard input. With --image: none")
+    .argument("[command...]", "with --image, after --: the command and its arguments")
+    .option("--image <image>", "run IMAGE instead of a FILE, kubectl-style: podkit run --image busybox -- echo hi")
+    .option("--name <name>", "with --image: the pod's and the container's name (default: a generated pod name, container main)")
+    .option("--env <name=value>", "with --image: an environment variable of the container (repeatable)", collect, [])
+    .option("--stdin", "with --image (-i alone): read standard input to its end and feed it to the command")
+    .option("--output <glob>", "bring back the files of the working directory matching GLOB (repeatable)", collect, [])
+    .option("-i, --input <name=value>", "value of an input: text, or for a FILE input the path of a local file; @PATH always names a file; with --image or a Pod manifest, NAME=PATH uploads the local file PATH as NAME (repeatable)", collect, [])
     .option("-t, --task <id>", "the PodCreate task to run, when the flow has several")
     .option("-n, --namespace <namespace>", "namespace of the pod, instead of the definition's")
     .option("--no-delete", "keep the pod when it ends")
@@ -387,25 +475,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   addCommonOptions(
     program
       .command("run")
-      .description("run the pod of FILE (Kestra YAML, or podkit YAML/JSON), streaming its logs; exits with its exit code")
-      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON); - for standard input"),
+      .description("run the pod of FILE (Kestra YAML, a Pod manifest, or podkit YAML/JSON), or IMAGE with --image, streaming its logs; exits with its exit code"),
   )
     .option("-o, --output-dir <dir>", "where output files land (default: a new temporary directory)")
     .option("--context <name>", "kubeconfig context to use")
     .option("--kubeconfig <path>", "kubeconfig file to use")
     .option("--dry-run", "print the manifest and the plan, touch no cluster (same as podkit plan)")
     .addHelpText("after", EXIT_HELP)
-    .action(async (file: string, flags: RunFlags) => {
-      code = await run(file, flags, io);
+    .action(async (file: string | undefined, command: string[], flags: RunFlags) => {
+      code = await run(file, command, flags, io);
     });
 
   addCommonOptions(
     program
       .command("plan")
-      .description("print the validated manifest (YAML) and the numbered plan of FILE, without touching a cluster")
-      .argument("<file>", "Kestra flow or task, or podkit pod document (YAML or JSON); - for standard input"),
-  ).action(async (file: string, flags: CommonFlags) => {
-    code = await run(file, { ...flags, dryRun: true }, io);
+      .description("print the validated manifest (YAML) and the numbered plan of FILE (or of --image IMAGE), without touching a cluster"),
+  ).action(async (file: string | undefined, command: string[], flags: CommonFlags) => {
+    code = await run(file, command, { ...flags, dryRun: true }, io);
   });
 
   program
@@ -424,7 +510,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
 
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync(expandStdinFlag(argv), { from: "user" });
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -3,9 +3,14 @@
  * protocol (outputs, metrics, logs), output values from a file, plain Pod manifests, and
  * `podkit run --image … -- cmd`.
  */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
-import { OUTPUT_NONCE_ENV, pod as newPod, PodRunError, type PodBuilder, type RunEvent } from "../../lib/mod.ts";
+import { fromManifest, OUTPUT_NONCE_ENV, pod as newPod, PodRunError, type PodBuilder, type RunEvent } from "../../lib/mod.ts";
 import { deleteLeftoverPods, kubeconfigPath, kubectl, waitFor } from "./_cluster.ts";
 
 // A namespace of its own: other suites clean up pods in "default" while these run.
@@ -95,5 +100,74 @@ describe("output values from a file", () => {
     expect(result.failed).toBe(false);
     expect(result.vars).toEqual({ a: 1 });
     expect(result.outputValuesError).toBe('Cannot read output values from "return.json": it holds an array, not a JSON object; write a JSON object, e.g. {"rows": 42}');
+  });
+});
+
+const MAIN = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "podkit-describe-it-"));
+
+/** Runs the command line as a user would, with `stdin` piped in. */
+function podkit(args: readonly string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfigPath(), NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  child.stdin.end(stdin);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const MANIFEST = `
+apiVersion: v1
+kind: Pod
+metadata:
+  generateName: plain-manifest-
+  namespace: ${NAMESPACE}
+  labels: { podkit.test/suite: describe, team: data }
+spec:
+  containers:
+    - name: base
+      image: busybox
+      env: [{ name: GREETING, value: hello }]
+      command: ["sh", "-c", "echo $GREETING from a manifest; exit 4"]
+`;
+
+describe("plain Pod manifests", () => {
+  test("fromManifest() runs a Pod manifest as written: its generated name, namespace, logs and exit code", async () => {
+    const error = await fromManifest(MANIFEST)
+      .run(runner)
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(PodRunError);
+    const result = (error as PodRunError).result;
+    expect(result?.exitCode).toBe(4);
+    expect(result?.podName).toMatch(/^plain-manifest-/);
+    expect(result?.namespace).toBe(NAMESPACE);
+    expect(result?.logs.map((l) => `${l.container}:${l.line}`)).toEqual(["base:hello from a manifest"]);
+    expect(result?.deleted).toBe(true);
+  });
+
+  test("podkit run takes a kind: List holding the Pod, detected by content; exit code the pod's", async () => {
+    const list = { apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Pod", metadata: { namespace: NAMESPACE, labels: SUITE }, spec: { containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "echo from a list; exit 5"] }] } }] };
+    const file = join(dir, "list.json");
+    writeFileSync(file, JSON.stringify(list));
+    const run = await podkit(["run", file]);
+    expect(run.stdout).toBe("main | from a list\n");
+    expect(run.code).toBe(5);
+  });
+});
+
+describe("podkit run --image", () => {
+  test("-i feeds standard input to the command; --env, files both ways, live logs and the exit code", async () => {
+    writeFileSync(join(dir, "in.txt"), "from a file\n");
+    const out = join(dir, "out");
+    const script = 'wc -l | tr -d " " > count.txt; cat in.txt; echo "MODE=$MODE"; exit 3';
+    const run = await podkit(["run", "--image", "busybox", "-n", NAMESPACE, "--env", "MODE=fast", "--input", "in.txt=in.txt", "--output", "count.txt", "--output-dir", out, "-i", "--", "sh", "-c", script], "one\ntwo\nthree\n");
+    expect(run.stdout).toBe("main | from a file\nmain | MODE=fast\n");
+    expect(run.code).toBe(3);
+    expect(readFileSync(join(out, "count.txt"), "utf8")).toBe("3\n");
+    expect(run.stderr).toMatch(/podkit output +count\.txt/);
   });
 });
