@@ -81,20 +81,35 @@ export interface ConnectionOptions {
   readonly clientKeyFile?: string;
   /** @default "RSA" */
   readonly clientKeyAlgo?: string;
-  /** Passphrase of the client key. */
+  /** Passphrase of an encrypted client key (PEM). */
   readonly clientKeyPassphrase?: string;
   /** Skip TLS verification of the API server. @default false */
   readonly trustCerts?: boolean;
-  /** Skip host name verification only. @default false */
+  /**
+   * Check the API server's certificate against the CA, but not its host name (an API
+   * server reached by an address its certificate does not name). @default false
+   */
   readonly disableHostnameVerification?: boolean;
-  /** Key store (PKCS#12) holding the client certificate and key. */
+  /**
+   * Key store holding the client certificate and key: a PKCS#12 file (`.p12`, `.pfx`). A
+   * Java key store (JKS) is refused with the `keytool` command that converts it.
+   */
   readonly keyStoreFile?: string;
   /** Passphrase of the key store. */
   readonly keyStorePassphrase?: string;
-  /** Trust store (PKCS#12 or PEM) holding the CA certificates. */
+  /**
+   * Trust store holding the CA certificates: a PKCS#12 file (read with `openssl pkcs12`,
+   * which must be on the PATH) or PEM. A JKS store is refused as for `keyStoreFile`.
+   */
   readonly trustStoreFile?: string;
   /** Passphrase of the trust store. */
   readonly trustStorePassphrase?: string;
+  /**
+   * Where the configuration starts (Kestra's PodCreate 1.10): `true` from the discovered
+   * one (`KUBECONFIG`, `~/.kube/config`, in-cluster), even with `masterUrl`; `false` from
+   * nothing but the given fields. Absent: discovery, unless `masterUrl` is given.
+   */
+  readonly inheritClusterConfig?: boolean;
   /** A kubeconfig context to use instead of the current one. */
   readonly context?: string;
   /** A kubeconfig file to load instead of the discovered one. */
@@ -106,10 +121,11 @@ export interface ConnectionOptions {
  * credentials of the kubeconfig's context; `namespace` is the namespace the pod goes to
  * when it names none; `kubeconfig` picks the kubeconfig file or context; `none` is
  * accepted for Kestra's sake and changes nothing (client-node picks API versions and key
- * algorithms itself); `unsupported` is refused, with the PEM alternative to use (Java key
- * and trust stores, TLS switches Node has not).
+ * algorithms itself); `tls` is applied to every connection to the API server (key and
+ * trust stores, passphrases, host name verification); `base` decides where the
+ * configuration starts (`inheritClusterConfig`).
  */
-export type ConnectionOptionEffect = "override" | "namespace" | "kubeconfig" | "none" | "unsupported";
+export type ConnectionOptionEffect = "override" | "namespace" | "kubeconfig" | "none" | "tls" | "base";
 
 /** How a connection option is read and used: see {@link CONNECTION_OPTIONS}. */
 export interface ConnectionOptionRule {
@@ -148,13 +164,14 @@ export const CONNECTION_OPTIONS = Object.freeze({
   clientKeyData: { value: "string", effect: "override", kestra: true },
   clientKeyFile: { value: "string", effect: "override", kestra: true },
   clientKeyAlgo: { value: "string", effect: "none", kestra: true },
-  clientKeyPassphrase: { value: "string", effect: "unsupported", kestra: true },
+  clientKeyPassphrase: { value: "string", effect: "tls", kestra: true },
   trustCerts: { value: "boolean", effect: "override", kestra: true },
-  disableHostnameVerification: { value: "boolean", effect: "unsupported", kestra: true },
-  keyStoreFile: { value: "string", effect: "unsupported", kestra: true },
-  keyStorePassphrase: { value: "string", effect: "unsupported", kestra: true },
-  trustStoreFile: { value: "string", effect: "unsupported", kestra: true },
-  trustStorePassphrase: { value: "string", effect: "unsupported", kestra: true },
+  disableHostnameVerification: { value: "boolean", effect: "tls", kestra: true },
+  keyStoreFile: { value: "string", effect: "tls", kestra: true },
+  keyStorePassphrase: { value: "string", effect: "tls", kestra: true },
+  trustStoreFile: { value: "string", effect: "tls", kestra: true },
+  trustStorePassphrase: { value: "string", effect: "tls", kestra: true },
+  inheritClusterConfig: { value: "boolean", effect: "base", kestra: true },
   context: { value: "string", effect: "kubeconfig", kestra: false },
   kubeconfigPath: { value: "string", effect: "kubeconfig", kestra: false },
 } as const satisfies Readonly<Record<keyof ConnectionOptions, ConnectionOptionRule>>);
@@ -177,7 +194,7 @@ export const CONNECTION_OPTION_NAMES: readonly (keyof ConnectionOptions)[] = Obj
  * @example
  * ```ts
  * import { connectionOptionNames } from "./description.ts";
- * connectionOptionNames((rule) => rule.value === "boolean"); // ["trustCerts", "disableHostnameVerification"]
+ * connectionOptionNames((rule) => rule.value === "boolean"); // ["trustCerts", "disableHostnameVerification", "inheritClusterConfig"]
  * ```
  */
 export function connectionOptionNames(filter: (rule: ConnectionOptionRule) => boolean): (keyof ConnectionOptions)[] {

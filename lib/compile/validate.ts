@@ -314,12 +314,41 @@ function checkRun(description: PodDescription, issues: Issues): void {
       issues.push({ path: `connection.${what}File`, message: `Both ${what}Data and ${what}File are given: keep one` });
     }
   }
+  for (const store of ["keyStore", "trustStore"] as const) {
+    const file = connection[`${store}File`];
+    if (typeof file === "string" && /\.(jks|jceks|keystore)$/i.test(file)) {
+      issues.push({ path: `connection.${store}File`, message: `"${file}" is a Java key store, which Node cannot read: convert it to PKCS#12 with ${keytoolCommand(file)}, and give the .p12 file` });
+    }
+    if (connection[`${store}Passphrase`] !== undefined && file === undefined) {
+      issues.push({ path: `connection.${store}Passphrase`, message: `A ${store} passphrase without ${store}File: give the store's file, or remove the passphrase` });
+    }
+  }
+  if (connection["keyStoreFile"] !== undefined && (connection["clientCertData"] ?? connection["clientCertFile"] ?? connection["clientKeyData"] ?? connection["clientKeyFile"]) !== undefined) {
+    issues.push({ path: "connection.keyStoreFile", message: "Both a key store and a client certificate or key are given: they are two ways to give one client identity, keep one" });
+  }
+  if (connection["clientKeyPassphrase"] !== undefined && connection["keyStoreFile"] !== undefined) {
+    issues.push({ path: "connection.clientKeyPassphrase", message: "clientKeyPassphrase is the passphrase of clientKeyData or clientKeyFile; a key store's is keyStorePassphrase" });
+  }
   if ((connection["username"] === undefined) !== (connection["password"] === undefined)) {
     issues.push({
       path: connection["username"] === undefined ? "connection.username" : "connection.password",
       message: "Basic authentication needs both a username and a password",
     });
   }
+}
+
+/**
+ * The command that converts a Java key store to PKCS#12.
+ *
+ * @example
+ * ```ts
+ * import { keytoolCommand } from "./validate.ts";
+ * keytoolCommand("client.jks"); // 'keytool -importkeystore -srckeystore "client.jks" -srcstoretype JKS -destkeystore "client.p12" -deststoretype PKCS12'
+ * ```
+ */
+export function keytoolCommand(file: string): string {
+  const p12 = file.replace(/\.(jks|jceks|keystore)$/i, "") + ".p12";
+  return `keytool -importkeystore -srckeystore ${JSON.stringify(file)} -srcstoretype JKS -destkeystore ${JSON.stringify(p12)} -deststoretype PKCS12`;
 }
 
 /**

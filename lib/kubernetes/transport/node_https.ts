@@ -46,8 +46,9 @@ async function send(kubeConfig: KubeConfig, request: TransportRequest): Promise<
   // TLS trust, client certificate and key, and the credentials' headers (exec plugins run here).
   await kubeConfig.applyToHTTPSOptions(options);
   request.signal?.throwIfAborted();
-  // A proxy from the kubeconfig lives in client-node's agent; otherwise pool connections.
-  if (!cluster.proxyUrl && url.protocol === "https:") options.agent = keepAliveAgent;
+  // A proxy from the kubeconfig lives in client-node's agent; otherwise pool connections —
+  // but not those made without a host name check, which the shared pool's key cannot tell apart.
+  if (!cluster.proxyUrl && url.protocol === "https:" && options.checkServerIdentity === undefined) options.agent = keepAliveAgent;
   const body = typeof request.body === "string" ? Buffer.from(request.body, "utf8") : request.body;
   const headers: http.OutgoingHttpHeaders = { ...(options.headers as http.OutgoingHttpHeaders | undefined), "User-Agent": "podkit", ...request.headers };
   if (body !== undefined) headers["Content-Length"] = body.byteLength;

@@ -64,19 +64,20 @@ describe("podkit plan", () => {
     expect(out.plan.steps.length).toBeGreaterThan(3);
   });
 
-  test("prints no credential of the definition's connection, with --json or without", async () => {
-    const secrets = {
+  // A key store and a PEM client certificate and key are two ways to give one identity: each with all the rest.
+  test.each(["pem", "store"] as const)("prints no credential of the definition's connection, with --json or without (client identity: %s)", async (identity) => {
+    const common = {
       oauthToken: "secret-oauth-token-3b9a",
       password: "secret-password-3b9a",
-      clientKeyData: "secret-client-key-data-3b9a",
-      clientCertData: "secret-client-cert-data-3b9a",
       caCertData: "secret-ca-cert-data-3b9a",
-      keyStorePassphrase: "secret-keystore-passphrase-3b9a",
       trustStorePassphrase: "secret-truststore-passphrase-3b9a",
-      clientKeyPassphrase: "secret-client-key-passphrase-3b9a",
     };
+    const secrets =
+      identity === "pem"
+        ? { ...common, clientKeyData: "secret-client-key-data-3b9a", clientCertData: "secret-client-cert-data-3b9a", clientKeyPassphrase: "secret-client-key-passphrase-3b9a" }
+        : { ...common, keyStorePassphrase: "secret-keystore-passphrase-3b9a" };
     const provider = { command: "secret-token-command-3b9a", args: ["--secret-token-argument-3b9a"] };
-    const file = join(dir, "connection-secrets.yaml");
+    const file = join(dir, `connection-secrets-${identity}.yaml`);
     writeFileSync(
       file,
       [
@@ -89,7 +90,7 @@ describe("podkit plan", () => {
         "      masterUrl: https://k8s.example.com:6443",
         "      username: alice",
         ...Object.entries(secrets).map(([key, value]) => `      ${key}: ${value}`),
-        "      keyStoreFile: /etc/podkit/client.p12",
+        ...(identity === "store" ? ["      keyStoreFile: /etc/podkit/client.p12"] : []),
         "      trustStoreFile: /etc/podkit/trust.p12",
         "      oauthTokenProvider:",
         `        command: ${provider.command}`,

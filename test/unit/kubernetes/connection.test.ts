@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../lib/kubernetes/connection.ts";
+import { pod, type ConnectionOptions, type PodValidationError } from "../../../lib/mod.ts";
 import { resolveNamespace } from "../../../lib/plan/identity.ts";
 
 function contextNamespace(kc: KubeConfig): string | undefined {
@@ -73,7 +74,45 @@ describe("loadKubeConfig", () => {
     await expect(loadKubeConfig({ kubeconfigPath: await kubeconfigFile(), context: "third" })).rejects.toThrow(
       /Cannot use kubeconfig context "third": it does not exist \(known: "first", "second"\)/,
     );
-    await expect(loadKubeConfig({ keyStoreFile: "/k.jks" })).rejects.toThrow(TypeError);
+    await expect(loadKubeConfig({ keyStoreFile: "/nowhere/k.p12" })).rejects.toThrow(/^Cannot use connection option "keyStoreFile": cannot read "\/nowhere\/k.p12" \(ENOENT\)/);
+    const jks = join(await mkdtemp(join(tmpdir(), "podkit-jks-")), "store.bin");
+    await writeFile(jks, Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]));
+    await expect(loadKubeConfig({ trustStoreFile: jks })).rejects.toThrow(/is a Java key store, which Node cannot read: convert it to PKCS#12 with keytool -importkeystore -srckeystore ".*store.bin" -srcstoretype JKS -destkeystore ".*store.bin.p12" -deststoretype PKCS12/);
+  });
+
+  it("inheritClusterConfig: false starts from the given fields alone; true keeps the kubeconfig's under a masterUrl", async () => {
+    const blank = await loadKubeConfig({ kubeconfigPath: await kubeconfigFile(), inheritClusterConfig: false, masterUrl: "https://k8s:6443" });
+    expect(blank.getCurrentCluster()?.server).toBe("https://k8s:6443");
+    const inherited = await loadKubeConfig({ kubeconfigPath: await kubeconfigFile(), inheritClusterConfig: true, masterUrl: "https://k8s:6443" });
+    expect(inherited.getCurrentCluster()).toMatchObject({ server: "https://k8s:6443", skipTLSVerify: true });
+    expect(inherited.getCurrentUser()?.token).toBe("alice-token");
+  });
+});
+
+describe("connection options checked by compile()", () => {
+  const compileWith = (connection: ConnectionOptions): string[] => {
+    try {
+      pod().container({ name: "c", image: "busybox" }).connection(connection).compile();
+      return [];
+    } catch (error) {
+      return (error as PodValidationError).issues.map((i) => `${i.path}: ${i.message}`);
+    }
+  };
+
+  it("refuses a Java key store by its name, with the keytool command", () => {
+    expect(compileWith({ keyStoreFile: "/etc/client.jks" })).toEqual([
+      'connection.keyStoreFile: "/etc/client.jks" is a Java key store, which Node cannot read: convert it to PKCS#12 with keytool -importkeystore -srckeystore "/etc/client.jks" -srcstoretype JKS -destkeystore "/etc/client.p12" -deststoretype PKCS12, and give the .p12 file',
+    ]);
+  });
+
+  it("refuses a passphrase without its store, and two ways to give one client identity", () => {
+    expect(compileWith({ trustStorePassphrase: "x" })).toEqual([expect.stringMatching(/^connection.trustStorePassphrase: A trustStore passphrase without trustStoreFile/)]);
+    expect(compileWith({ keyStoreFile: "/k.p12", clientCertFile: "/c.pem" })).toEqual([expect.stringMatching(/^connection.keyStoreFile: Both a key store and a client certificate/)]);
+    expect(compileWith({ keyStoreFile: "/k.p12", clientKeyPassphrase: "x" })).toEqual([expect.stringMatching(/^connection.clientKeyPassphrase: clientKeyPassphrase is the passphrase of clientKeyData/)]);
+  });
+
+  it("accepts every TLS option in a coherent set", () => {
+    expect(compileWith({ keyStoreFile: "/k.p12", keyStorePassphrase: "a", trustStoreFile: "/t.p12", trustStorePassphrase: "b", caCertFile: "/ca.pem", disableHostnameVerification: true, inheritClusterConfig: true })).toEqual([]);
   });
 });
 

@@ -24,7 +24,11 @@ function secretsOf(connection: ConnectionOptions): string[] {
 }
 
 // clientKeyData and clientKeyFile exclude each other: all at once, the passphrase goes with the data.
-const { clientKeyFile: _, ...ALL } = Object.assign({ masterUrl: "https://k8s.example.com:6443" }, ...Object.values(SECRET_CONNECTION)) as ConnectionOptions;
+const { clientKeyFile: _, ...EVERY } = Object.assign({ masterUrl: "https://k8s.example.com:6443" }, ...Object.values(SECRET_CONNECTION)) as ConnectionOptions;
+// A key store and a PEM client certificate and key are two ways to give one identity: all
+// the rest at once with each.
+const { keyStoreFile: _k, keyStorePassphrase: _p, ...ALL } = EVERY;
+const { clientKeyData: _d, clientCertData: _c, clientKeyPassphrase: _q, ...ALL_STORES } = EVERY;
 
 function compiled(connection: ConnectionOptions) {
   return pod("secrets")
@@ -51,16 +55,22 @@ describe("a compiled pod holds no credential where it can be printed", () => {
     expectNoSecret(pod.describe(), connection);
   });
 
-  test("with every secret-bearing option at once, the connection is beside the plan, intact, and not serialised", () => {
-    const pod = compiled(ALL);
-    expect(pod.connection).toEqual(ALL);
+  test.each([
+    ["PEM", ALL],
+    ["key store", ALL_STORES],
+  ])("with every secret-bearing option at once (client identity as %s), the connection is beside the plan, intact, and not serialised", (_, all) => {
+    const pod = compiled(all);
+    expect(pod.connection).toEqual(all);
     expect(Object.keys(JSON.parse(JSON.stringify(pod)) as object).sort()).toEqual(["manifest", "plan"]);
-    expectNoSecret(JSON.stringify(pod), ALL);
-    expectNoSecret(JSON.stringify(pod.manifest), ALL);
+    expectNoSecret(JSON.stringify(pod), all);
+    expectNoSecret(JSON.stringify(pod.manifest), all);
   });
 
-  test("a dry run shows none of them", async () => {
-    const result = await new DryRunRunner().run(compiled(ALL));
-    expectNoSecret(JSON.stringify(result), ALL);
+  test.each([
+    ["PEM", ALL],
+    ["key store", ALL_STORES],
+  ])("a dry run shows none of them (client identity as %s)", async (_, all) => {
+    const result = await new DryRunRunner().run(compiled(all));
+    expectNoSecret(JSON.stringify(result), all);
   });
 });
