@@ -74,7 +74,7 @@ export async function loadKubeConfig(connection?: ConnectionOptions): Promise<Ku
     caData:
       trustStore === undefined
         ? (base64(connection.caCertData) ?? (connection.caCertFile === undefined ? baseCluster?.caData : undefined))
-        : base64([connection.caCertData, connection.caCertFile === undefined ? undefined : readFileSync(connection.caCertFile, "utf8"), trustStore].filter((pem) => pem !== undefined).join("\n")),
+        : base64([connection.caCertData, connection.caCertFile === undefined ? undefined : readPem("caCertFile", connection.caCertFile), trustStore].filter((pem) => pem !== undefined).join("\n")),
     caFile: trustStore === undefined ? (connection.caCertFile ?? (connection.caCertData === undefined ? baseCluster?.caFile : undefined)) : undefined,
     tlsServerName: baseCluster?.tlsServerName,
     proxyUrl: baseCluster?.proxyUrl,
@@ -106,6 +106,14 @@ export async function loadKubeConfig(connection?: ConnectionOptions): Promise<Ku
   result.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: context.name });
   tryTls(result, tls, trustStore);
   return result;
+}
+
+function readPem(option: "caCertFile", file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new TypeError(`Cannot use connection option "${option}": cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
 }
 
 /** A Java key store starts with 0xFEEDFEED (JKS) or 0xCECECECE (JCEKS). */
