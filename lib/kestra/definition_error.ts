@@ -1,7 +1,7 @@
 import type { ValidationIssue } from "../run/errors.ts";
 
 /**
- * Thrown by {@link fromKestra} and {@link fromSpec} when a definition cannot become a pod:
+ * Thrown by `fromKestra()`, `fromSpec()` (`podkit/kestra`) and `fromManifest()` when a definition cannot become a pod:
  * unreadable YAML, an unknown or unsupported property, a missing input. Lists every
  * problem found, each with the path of the property in the source document
  * (`tasks[0].waitUntilRuning`).
