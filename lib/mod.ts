@@ -52,6 +52,7 @@ export type {
   RunEvent,
   RunEventType,
   RunEventInput,
+  EventBase,
   CreatedEvent,
   ScheduledEvent,
   PullingEvent,
@@ -72,6 +73,7 @@ export type {
 export { parseDuration, formatDuration, type DurationInput } from "./compile/duration.ts";
 export {
   DESCRIPTION_DEFAULTS,
+  type DescriptionDefaults,
   outputGlobs,
   type PodDescription,
   type RetryInput,

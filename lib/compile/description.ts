@@ -79,7 +79,7 @@ export interface ConnectionOptions {
   readonly clientKeyData?: string;
   /** Client key, path of a PEM file. */
   readonly clientKeyFile?: string;
-  /** @default "RSA" */
+  /** Algorithm of the client key (informational: the key's PEM says it). @default "RSA" */
   readonly clientKeyAlgo?: string;
   /** Passphrase of an encrypted client key (PEM). */
   readonly clientKeyPassphrase?: string;
@@ -316,6 +316,25 @@ export function outputGlobs(description: PodDescription): readonly string[] {
   return description.outputValuesFile === undefined ? description.outputFiles : [...description.outputFiles, description.outputValuesFile];
 }
 
+/** The shape of {@link DESCRIPTION_DEFAULTS}. */
+export interface DescriptionDefaults {
+  /** Working directory inside the pod. */
+  readonly workingDir: "/podkit/work";
+  /** Image of the containers that move files. */
+  readonly fileSidecarImage: "busybox";
+  /** The default budgets, as ISO 8601 durations. */
+  readonly timeouts: {
+    /** Budget from creation until every container runs. */
+    readonly waitUntilRunning: "PT10M";
+    /** Budget from running until the user containers end. */
+    readonly waitRunning: "PT1H";
+    /** Upper bound for late log lines. */
+    readonly waitForLogInterval: "PT5S";
+    /** Budget for the Ready condition. */
+    readonly waitUntilReady: "PT0S";
+  };
+}
+
 /**
  * The values a description starts from, when the builder is not told otherwise.
  *
@@ -325,7 +344,7 @@ export function outputGlobs(description: PodDescription): readonly string[] {
  * DESCRIPTION_DEFAULTS.timeouts.waitUntilRunning; // "PT10M"
  * ```
  */
-export const DESCRIPTION_DEFAULTS = Object.freeze({
+export const DESCRIPTION_DEFAULTS: DescriptionDefaults = Object.freeze({
   /** @default "/podkit/work" */
   workingDir: "/podkit/work",
   /** @default "busybox" */
@@ -341,4 +360,4 @@ export const DESCRIPTION_DEFAULTS = Object.freeze({
     /** Budget for the pod's Ready condition; zero skips the wait. */
     waitUntilReady: "PT0S",
   }),
-} as const);
+});

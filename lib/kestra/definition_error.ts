@@ -25,6 +25,8 @@ export class PodDefinitionError extends Error {
   readonly source: string;
 
   /**
+   * An error naming what was read and every problem found in it.
+   *
    * @param source what was being read, e.g. `the Kestra flow "kubernetes_pod_create"`
    * @param issues every problem found
    */

@@ -55,7 +55,7 @@ export interface PodDocumentInput {
   readonly id: string;
   /** `FILE` (a local file given by the caller) or a text type (`STRING`, `INT`, …). @default "STRING" */
   readonly type?: string;
-  /** @default true */
+  /** Whether the run needs a value for it. @default true */
   readonly required?: boolean;
   /** Value used when the caller gives none. */
   readonly defaults?: string | number | boolean;

@@ -90,6 +90,7 @@ export interface RunHandle {
 export class KubernetesRunner implements Runner<RunResult> {
   readonly #options: KubernetesRunnerOptions;
 
+  /** A runner for the cluster `options` name, else the one kubeconfig discovery finds. */
   constructor(options: KubernetesRunnerOptions = {}) {
     this.#options = options;
   }

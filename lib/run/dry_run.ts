@@ -44,6 +44,7 @@ export interface DryRunRunnerOptions {
 export class DryRunRunner implements Runner<DryRunResult> {
   readonly #options: DryRunRunnerOptions;
 
+  /** A dry-run runner; `options.contextNamespace` stands for the kubeconfig context a real run would use. */
   constructor(options: DryRunRunnerOptions = {}) {
     this.#options = options;
   }

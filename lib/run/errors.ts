@@ -29,6 +29,7 @@ export class PodValidationError extends Error {
   /** Every problem found, in the order of the description. */
   readonly issues: readonly ValidationIssue[];
 
+  /** An error listing `issues`, each with its path. */
   constructor(issues: readonly ValidationIssue[]) {
     const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
     super(`Cannot compile the pod: ${issues.length} problem${issues.length === 1 ? "" : "s"} found\n${lines.join("\n")}`);
@@ -145,6 +146,8 @@ export class PodRunError extends Error implements RunOutcome {
   readonly elapsedMs: number | undefined;
 
   /**
+   * A run error with the run's story in `details`.
+   *
    * @param shortMessage what failed, in one line; the message adds the pod's events (when
    *   given in `details.events` and they explain the failure) and the log tail
    */

@@ -77,7 +77,11 @@ export class RunEventStream {
   #wake: (() => void)[] = [];
   #podName: string | undefined;
 
-  /** @throws {RangeError} when `options.keepLogs` is neither `"all"`, `"none"` nor a whole number ≥ 0 */
+  /**
+   * The events of a run that started at `startedAt` (`performance.now()`), handed to `options`' callbacks.
+   *
+   * @throws {RangeError} when `options.keepLogs` is neither `"all"`, `"none"` nor a whole number ≥ 0
+   */
   constructor(options: RunOptions = {}, startedAt = performance.now()) {
     this.#options = options;
     this.#startedAt = startedAt;

@@ -3,7 +3,7 @@ import type { PlanStepKind } from "../plan/plan.ts";
 import type { LogLevel, Metric, PodEvent, PodPhase } from "./result.ts";
 
 /** What every event says: when it happened, counted from the start of the run. */
-interface EventBase {
+export interface EventBase {
   /** Milliseconds from the start of the run. */
   readonly elapsedMs: number;
 }
