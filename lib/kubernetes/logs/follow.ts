@@ -110,6 +110,9 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
   };
   const deliverText = (raw: string): void => {
     let parsed = parseLogLine(raw);
+    // Every line the container wrote carries the kubelet's timestamp; the kubelet's own
+    // complaint that it cannot read the log (its container is being removed) does not.
+    if (parsed.order === undefined && isKubeletLogError(raw)) return;
     if (!cursor.accept(parsed)) return;
     if (head?.order !== undefined && parsed.order !== undefined && parsed.order >= head.order) {
       // Read again whole (same timestamp), or only its rest (later): one line either way.
@@ -256,3 +259,13 @@ function report(lines: number, opened: number, incomplete: string | undefined): 
   const reopened = Math.max(0, opened - 1);
   return incomplete === undefined ? { lines, reopened } : { lines, reopened, incomplete };
 }
+
+/**
+ * The kubelet answers a log request it cannot serve any more (the container is being
+ * removed) with its own message in the body, without a timestamp; it is not a log line.
+ */
+export function isKubeletLogError(raw: string): boolean {
+  return KUBELET_LOG_ERRORS.some((prefix) => raw.startsWith(prefix));
+}
+
+const KUBELET_LOG_ERRORS: readonly string[] = ["unable to retrieve container logs for ", "failed to try resolving symlinks in path "];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { followContainerLogs, type LogSource, type LogStreamRequest } from "../../../lib/kubernetes/logs/follow.ts";
+import { followContainerLogs, isKubeletLogError, type LogSource, type LogStreamRequest } from "../../../lib/kubernetes/logs/follow.ts";
 import type { LogLine } from "../../../lib/run/result.ts";
 
 /** The kubelet's view of one container log: timestamped lines, rounded sinceTime. */
@@ -256,5 +256,30 @@ describe("followContainerLogs", () => {
       terminated: () => false,
     });
     expect(report.incomplete).toMatch(/the pod is gone/);
+  });
+});
+
+describe("the kubelet's own messages in a log stream", () => {
+  it("are not log lines: a removed container's complaint is dropped, a line that only looks like it is kept when timestamped", () => {
+    expect(isKubeletLogError("unable to retrieve container logs for containerd://3b37")).toBe(true);
+    expect(isKubeletLogError("failed to try resolving symlinks in path \"/var/log/pods/x\": no such file")).toBe(true);
+    expect(isKubeletLogError("2026-12-01T10:00:00.000000000Z unable to retrieve container logs for x")).toBe(false);
+    expect(isKubeletLogError("got TERM")).toBe(false);
+  });
+
+  it("a stream that ends with the kubelet's complaint delivers the container's lines only", async () => {
+    const kubelet = new FakeKubelet();
+    kubelet.add("2026-12-01T10:00:00.100000000Z", "ready");
+    kubelet.add("2026-12-01T10:00:01.200000000Z", "got TERM");
+    const lines: LogLine[] = [];
+    const report = await followContainerLogs({
+      source: source(kubelet, [(text) => whole(`${text}unable to retrieve container logs for containerd://3b37\n`)]),
+      container: "main",
+      signal: new AbortController().signal,
+      onLine: (l) => lines.push(l),
+      terminated: () => true,
+    });
+    expect(lines.map((l) => l.line)).toEqual(["ready", "got TERM"]);
+    expect(report.lines).toBe(2);
   });
 });
