@@ -148,7 +148,7 @@ async function run(file: string | undefined, command: readonly string[], flags: 
   if (flags.dryRun === true) return printPlan(compiled, flags, io);
 
   const containers = [...compiled.plan.pod.initContainers, ...compiled.plan.pod.containers];
-  const live = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true, containers });
+  const live = new Reporter({ stdout: io.stdout, stderr: io.stderr, env, json: flags.json === true, containers, batch: true });
   const runner = await createRunner(io);
   const graceSeconds = findStep(compiled.plan, "delete")?.abortGraceSeconds ?? 0;
   const onAbort = (): void => live.aborting(signalName(io.signal), graceSeconds);
@@ -174,6 +174,7 @@ async function run(file: string | undefined, command: readonly string[], flags: 
     if (flags.json === true) io.stdout.write(resultJson(error.result, error));
     return exitCodeFor(error, signalName(io.signal));
   } finally {
+    live.flush();
     io.signal?.removeEventListener("abort", onAbort);
     io.forceSignal?.removeEventListener("abort", onForce);
   }

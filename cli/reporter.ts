@@ -113,6 +113,13 @@ export interface ReporterOptions {
   readonly containers?: readonly string[];
   /** Clock for throttling transfer progress. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Gather log lines and write them in blocks (at most 64 KiB, and at least once per turn
+   * of the event loop) instead of one write each; podkit's own lines flush them first, so
+   * the order of everything written stays the same. Call {@link Reporter.flush} at the end.
+   * @default false
+   */
+  readonly batch?: boolean;
 }
 
 /**
@@ -140,6 +147,10 @@ export class Reporter {
   readonly #now: () => number;
   #podName: string | undefined;
   #failureShown = false;
+  readonly #batch: boolean;
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  #flushScheduled = false;
 
   constructor(options: ReporterOptions) {
     this.#out = options.json === true ? options.stderr : options.stdout;
@@ -150,6 +161,33 @@ export class Reporter {
     this.#width = Math.max(0, ...containers.map((c) => c.length));
     containers.forEach((c, i) => this.#styles.set(c, CONTAINER_STYLES[i % CONTAINER_STYLES.length] as Style));
     this.#now = options.now ?? Date.now;
+    this.#batch = options.batch === true;
+  }
+
+  /** Writes the log lines gathered so far (see `batch`). */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const text = this.#pending.join("");
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#out.write(text);
+  }
+
+  #writeOut(text: string): void {
+    if (!this.#batch) {
+      this.#out.write(text);
+      return;
+    }
+    this.#pending.push(text);
+    this.#pendingBytes += text.length;
+    if (this.#pendingBytes >= 64 * 1024) this.flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        this.flush();
+      });
+    }
   }
 
   #style(format: Style | readonly Style[], text: string, colour: boolean): string {
@@ -158,6 +196,7 @@ export class Reporter {
 
   #line(phase: string, text: string, format: Style = "cyan"): void {
     const label = this.#style([format, "bold"] as unknown as Style, `podkit ${phase.padEnd(PHASE_WIDTH)}`, this.#errColour);
+    this.flush();
     this.#err.write(`${label} ${text}\n`);
   }
 
@@ -178,7 +217,7 @@ export class Reporter {
       this.#styles.set(line.container, style);
     }
     const prefix = this.#style(style, `${line.container.padEnd(this.#width)} |`, this.#outColour);
-    this.#out.write(`${prefix} ${line.line}\n`);
+    this.#writeOut(`${prefix} ${line.line}\n`);
   }
 
   /**

@@ -226,3 +226,31 @@ test("useColour follows NO_COLOR, FORCE_COLOR and the terminal", () => {
   expect(useColour(pipe, { FORCE_COLOR: "1" })).toBe(true);
   expect(useColour(tty, { FORCE_COLOR: "0" })).toBe(true);
 });
+
+describe("Reporter with batch", () => {
+  test("writes log lines in blocks, and podkit's own lines flush them first: the order stays the same", async () => {
+    const terminal = new Terminal();
+    const r = new Reporter({ stdout: terminal.stdout, stderr: terminal.stderr, env: {}, containers: ["main"], batch: true });
+    for (let i = 1; i <= 1000; i++) r.event(log("main", String(i)));
+    expect(terminal.writes).toHaveLength(0);
+    r.event(event({ type: "completed", phase: "Succeeded", exitCode: 0 }));
+    r.event(log("main", "late"));
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = terminal.lines();
+    expect(lines.slice(0, 1000)).toEqual(Array.from({ length: 1000 }, (_, i) => `main | ${i + 1}`));
+    expect(lines[1000]).toMatch(/^podkit collecting/);
+    expect(lines[1001]).toBe("main | late");
+    // One block for the thousand lines, one podkit line, one block for the late line.
+    expect(terminal.writes).toHaveLength(3);
+  });
+
+  test("flush() writes what is gathered at once; a large backlog is written without waiting", () => {
+    const terminal = new Terminal();
+    const r = new Reporter({ stdout: terminal.stdout, stderr: terminal.stderr, env: {}, containers: ["main"], batch: true });
+    const long = "x".repeat(1000);
+    for (let i = 0; i < 100; i++) r.event(log("main", long));
+    expect(terminal.writes.length).toBeGreaterThan(0);
+    r.flush();
+    expect(terminal.lines()).toHaveLength(100);
+  });
+});
