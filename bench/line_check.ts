@@ -69,13 +69,26 @@ export class LineChecker {
     this.#distinct++;
   }
 
-  /** Records every line of a chunk of text; a trailing partial line is returned, not recorded. */
-  addText(text: string): string {
+  /** Records one line that is not part of the sequence, whatever it says. */
+  addForeign(): void {
+    this.#collected++;
+    this.#foreign++;
+  }
+
+  /**
+   * Records every line of a chunk of text; a trailing partial line is returned, not
+   * recorded. With `prefix`, every line must start with it (`main | ` of `podkit run`):
+   * the prefix is removed, and a line without it counts as foreign.
+   */
+  addText(text: string, prefix = ""): string {
     let start = 0;
     for (;;) {
       const nl = text.indexOf("\n", start);
       if (nl < 0) return text.slice(start);
-      this.add(text.slice(start, nl).replace(/\r$/, ""));
+      const line = text.slice(start, nl).replace(/\r$/, "");
+      if (prefix === "") this.add(line);
+      else if (line.startsWith(prefix)) this.add(line.slice(prefix.length));
+      else this.addForeign();
       start = nl + 1;
     }
   }

@@ -10,6 +10,8 @@ export interface CommandResult {
   readonly stderr: string;
   /** Peak RSS of the command in KiB, as `/usr/bin/time` reports it. */
   readonly rssKb: number;
+  /** CPU time of the command (user + system) in ms, as `/usr/bin/time` reports it. */
+  readonly cpuMs: number;
 }
 
 /** Options of {@link measuredCommand}. */
@@ -17,14 +19,19 @@ export interface MeasuredCommandOptions {
   /** Receives stdout as it arrives; when set, `stdout` of the result stays empty. */
   readonly onStdout?: (chunk: string) => void;
   readonly timeoutMs?: number;
+  /** Environment of the command. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Path of GNU time; its `%M` is the peak RSS of the command it runs. */
+/**
+ * Path of GNU time; its `%M` is the peak RSS of the command it runs, `%U` and `%S` its user
+ * and system CPU seconds (10 ms resolution).
+ */
 const TIME = process.env["PODKIT_BENCH_TIME"] ?? "/usr/bin/time";
 
 /**
- * Runs a command under `/usr/bin/time -f %M` and reports its exit code, output and peak
- * RSS. Never rejects for a non-zero exit: the caller judges.
+ * Runs a command under `/usr/bin/time -f "%M %U %S"` and reports its exit code, output,
+ * peak RSS and CPU time. Never rejects for a non-zero exit: the caller judges.
  */
 export function measuredCommand(
   command: string,
@@ -34,7 +41,10 @@ export function measuredCommand(
   const dir = mkdtempSync(join(tmpdir(), "podkit-bench-time-"));
   const out = join(dir, "rss");
   return new Promise((resolve, reject) => {
-    const child = spawn(TIME, ["-f", "%M", "-o", out, command, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(TIME, ["-f", "%M %U %S", "-o", out, command, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(options.env !== undefined ? { env: options.env } : {}),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8");
@@ -56,15 +66,18 @@ export function measuredCommand(
     child.on("close", (code) => {
       clearTimeout(timer);
       let rssKb = 0;
+      let cpuMs = 0;
       try {
         // GNU time prefixes "Command exited with non-zero status N" on failure.
         const lines = readFileSync(out, "utf8").trim().split("\n");
-        rssKb = Number(lines[lines.length - 1]) || 0;
+        const [rss, user, sys] = (lines[lines.length - 1] ?? "").trim().split(/\s+/).map(Number);
+        rssKb = rss || 0;
+        cpuMs = Math.round(((user || 0) + (sys || 0)) * 1000);
       } catch {
         // Killed before time wrote its report.
       }
       rmSync(dir, { recursive: true, force: true });
-      resolve({ code, stdout, stderr, rssKb });
+      resolve({ code, stdout, stderr, rssKb, cpuMs });
     });
   });
 }
