@@ -1,21 +1,30 @@
 import type { LineCheck } from "./line_check.ts";
 
 /** The scenarios of the suite, in report order. */
-export const SCENARIOS = ["overhead", "logs", "files", "concurrency"] as const;
+export const SCENARIOS = ["startup", "overhead", "logs", "memory", "files", "concurrency"] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 /**
- * The ways of running a pod that are compared. `kubectl` is `kubectl run --rm -i` (and
- * `kubectl cp` for files); `kubectl-logs` creates the pod and follows it with
- * `kubectl logs -f`; `client-node` is straightforward `@kubernetes/client-node` code.
+ * The ways of running a pod that are compared. `podkit` is the library in process;
+ * `podkit-cli` is the `podkit run` command, a process of its own; `kubectl` is
+ * `kubectl run --rm -i` (and `kubectl cp` for files); `kubectl-logs` creates the pod and
+ * follows it with `kubectl logs -f`; `client-node` is straightforward
+ * `@kubernetes/client-node` code.
  */
-export const CONTENDERS = ["podkit", "kubectl", "kubectl-logs", "client-node"] as const;
+export const CONTENDERS = ["podkit", "podkit-cli", "kubectl", "kubectl-logs", "client-node"] as const;
 export type ContenderId = (typeof CONTENDERS)[number];
+
+/** The contenders that are podkit: their problems fail the suite. */
+export function isPodkit(c: ContenderId): boolean {
+  return c === "podkit" || c === "podkit-cli";
+}
 
 /** What one measurement does: a scenario with its parameter. Plain data, sent to a child. */
 export type CaseSpec =
+  | { readonly scenario: "startup"; readonly command: readonly string[] }
   | { readonly scenario: "overhead"; readonly command: readonly string[] }
   | { readonly scenario: "logs"; readonly lines: number }
+  | { readonly scenario: "memory"; readonly lines: number }
   | { readonly scenario: "files"; readonly bytes: number }
   | { readonly scenario: "concurrency"; readonly pods: number };
 
@@ -71,6 +80,11 @@ export interface Observation {
   readonly rssKb?: number;
   /** API requests, when the child cannot count them itself (kubectl). */
   readonly apiRequests?: number;
+  /**
+   * CPU time (user + system, ms) of the driving process(es), when not the child itself
+   * (kubectl, the command line): from `/usr/bin/time`, summed over the processes.
+   */
+  readonly cpuMs?: number;
   /** podkit's per-step timings (ms), for the breakdown. */
   readonly steps?: Readonly<Record<string, number>>;
   /** Anything worth a footnote. */
@@ -90,6 +104,8 @@ export interface Measurement {
   /** Peak RSS of the driving process in KiB. */
   readonly rssKb: number;
   readonly apiRequests: number;
+  /** CPU time (user + system, ms) of the driving process(es); absent in older results. */
+  readonly cpuMs?: number;
   readonly observation?: Observation;
   /** Filled by the harness from its pod watcher. */
   readonly pod?: PodTimeline;
@@ -112,9 +128,11 @@ export interface PodTimeline {
 /** A short, stable label of a case, e.g. `sleep 2`, `100k lines`, `1 GB`, `50 pods`. */
 export function caseLabel(c: CaseSpec): string {
   switch (c.scenario) {
+    case "startup":
     case "overhead":
       return c.command.join(" ");
     case "logs":
+    case "memory":
       return `${formatCount(c.lines)} lines`;
     case "files":
       return formatBytes(c.bytes);
@@ -130,7 +148,7 @@ export function formatCount(n: number): string {
   return String(n);
 }
 
-/** Decimal units, as disks and the issue count them: `100000000` → `100 MB`. */
+/** Decimal units, as disks count them: `100000000` → `100 MB`. */
 export function formatBytes(n: number): string {
   if (n >= 1e9) return `${+(n / 1e9).toFixed(2)} GB`;
   if (n >= 1e6) return `${+(n / 1e6).toFixed(2)} MB`;

@@ -3,6 +3,7 @@ import type { HeadlineRatio } from "./report.ts";
 
 const COLORS: Record<ContenderId, string> = {
   podkit: "#2563eb",
+  "podkit-cli": "#60a5fa",
   "client-node": "#9ca3af",
   kubectl: "#f59e0b",
   "kubectl-logs": "#f59e0b",
@@ -10,6 +11,7 @@ const COLORS: Record<ContenderId, string> = {
 
 const LABELS: Record<ContenderId, string> = {
   podkit: "podkit",
+  "podkit-cli": "podkit run (command line)",
   "client-node": "client-node (hand-written)",
   kubectl: "kubectl run --rm -i",
   "kubectl-logs": "kubectl run + logs -f",

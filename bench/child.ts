@@ -7,17 +7,24 @@ import { type ContenderId, type Measurement, type Observation, RESULT_PREFIX, ty
 
 const requests = countRequests();
 
-
 /** What every contender module exports. */
 export interface ContenderModule {
   /** Runs the task; `calledAt`/`resultAt` bracket the user-visible call, checks come after. */
   run(task: Task): Promise<{ calledAt: number; resultAt: number; observation: Observation }>;
 }
 
+/** CPU time of this process so far (user + system), in ms: the in-process contenders'. */
+function cpuMs(): number {
+  const u = process.resourceUsage();
+  return Math.round((u.userCPUTime + u.systemCPUTime) / 1000);
+}
+
 async function load(id: ContenderId): Promise<ContenderModule> {
   switch (id) {
     case "podkit":
       return import("./contenders/podkit.ts");
+    case "podkit-cli":
+      return import("./contenders/podkit_cli.ts");
     case "kubectl":
     case "kubectl-logs":
       return import("./baselines/kubectl.ts");
@@ -44,6 +51,7 @@ async function main(): Promise<void> {
       wallMs: resultAt - calledAt,
       rssKb: observation.rssKb ?? process.resourceUsage().maxRSS,
       apiRequests: observation.apiRequests ?? requests(),
+      cpuMs: observation.cpuMs ?? cpuMs(),
       observation,
     };
   } catch (error) {
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
       wallMs: now - started,
       rssKb: process.resourceUsage().maxRSS,
       apiRequests: requests(),
+      cpuMs: cpuMs(),
     };
   }
   process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify(m)}\n`);

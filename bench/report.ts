@@ -1,7 +1,17 @@
-import { type CaseSpec, type ContenderId, type Measurement, caseLabel } from "./case.ts";
+import { type CaseSpec, type ContenderId, type Measurement, caseLabel, isPodkit } from "./case.ts";
 import type { ClusterInfo, MachineInfo } from "./machine.ts";
 import type { Column, Mode, Scenario } from "./scenario.ts";
 import { ratio, type Summary, summarize } from "./stats.ts";
+import { renderTargets } from "./targets.ts";
+
+/** One invocation of the suite that contributed measurements to a report. */
+export interface SuitePart {
+  readonly command: string;
+  readonly mode: Mode;
+  readonly runs: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
 
 /** The JSON file a suite run writes (`bench/results/<timestamp>.json`). */
 export interface SuiteResult {
@@ -15,6 +25,37 @@ export interface SuiteResult {
   readonly machine: MachineInfo;
   readonly cluster: ClusterInfo;
   readonly measurements: readonly Measurement[];
+  /** The invocations merged into this result (`--from a.json b.json`), when more than one. */
+  readonly parts?: readonly SuitePart[];
+}
+
+function partOf(r: SuiteResult): SuitePart[] {
+  return r.parts !== undefined && r.parts.length > 0
+    ? [...r.parts]
+    : [{ command: r.command, mode: r.mode, runs: r.runs, startedAt: r.startedAt, finishedAt: r.finishedAt }];
+}
+
+/**
+ * One result of several (a suite run in parts): every measurement, the machine and the
+ * cluster of the first, the span of all. A case measured in more than one part pools its
+ * runs.
+ */
+export function mergeResults(results: readonly SuiteResult[]): SuiteResult {
+  const first = results[0];
+  if (first === undefined) throw new TypeError("Cannot merge no results: pass at least one");
+  if (results.length === 1) return first;
+  const parts = results.flatMap(partOf).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const modes = [...new Set(parts.map((p) => p.mode))];
+  return {
+    ...first,
+    mode: modes.length === 1 ? modes[0]! : first.mode,
+    command: parts.map((p) => p.command).join(" + "),
+    runs: Math.max(...parts.map((p) => p.runs)),
+    startedAt: parts[0]!.startedAt,
+    finishedAt: parts.map((p) => p.finishedAt).sort().at(-1)!,
+    measurements: results.flatMap((r) => r.measurements),
+    parts,
+  };
 }
 
 /** A contender's figure on one case, relative to kubectl's (lower is better). */
@@ -114,13 +155,14 @@ function firstLine(s: string): string {
   return s.split("\n")[0] ?? s;
 }
 
-/** Every problem of a podkit measurement, `scenario / case: problem`. */
+/** Every problem of a podkit measurement (library or command line), `scenario / case: problem`. */
 export function podkitProblems(result: SuiteResult, scenarios: readonly Scenario[]): string[] {
   const out: string[] = [];
   for (const m of result.measurements) {
-    if (m.contender !== "podkit") continue;
+    if (!isPodkit(m.contender)) continue;
     const s = scenarios.find((x) => x.id === m.case.scenario);
-    for (const p of s?.problems(m) ?? []) out.push(`${m.case.scenario} / ${caseLabel(m.case)}: ${firstLine(p)}`);
+    const who = m.contender === "podkit" ? "" : ` (${m.contender})`;
+    for (const p of s?.problems(m) ?? []) out.push(`${m.case.scenario} / ${caseLabel(m.case)}${who}: ${firstLine(p)}`);
   }
   return out;
 }
@@ -130,19 +172,21 @@ export function podkitLosses(result: SuiteResult, scenarios: readonly Scenario[]
   const out: string[] = [];
   for (const s of scenarios) {
     for (const c of casesOf(result.measurements, s.id)) {
-      const mine = summarize(select(result.measurements, c, "podkit").map(s.headline.value));
-      if (mine === undefined) continue;
-      for (const other of s.contenders) {
-        if (other === "podkit") continue;
-        const ms = select(result.measurements, c, other);
-        const theirs = summarize(ms.map(s.headline.value));
-        if (theirs !== undefined && theirs.median < mine.median) {
-          const wrong = ms.filter((m) => s.problems(m).length > 0).length;
-          out.push(
-            `${s.id} / ${caseLabel(c)}: ${other} ${formatNumber(theirs.median / 1000, 2)} s vs podkit ` +
-              `${formatNumber(mine.median / 1000, 2)} s (${s.headline.label}, median)` +
-              (wrong > 0 ? ` — but its result was wrong in ${wrong}/${ms.length} runs` : ""),
-          );
+      for (const me of s.contenders.filter(isPodkit)) {
+        const mine = summarize(select(result.measurements, c, me).map(s.headline.value));
+        if (mine === undefined) continue;
+        for (const other of s.contenders) {
+          if (isPodkit(other)) continue;
+          const ms = select(result.measurements, c, other);
+          const theirs = summarize(ms.map(s.headline.value));
+          if (theirs !== undefined && theirs.median < mine.median) {
+            const wrong = ms.filter((m) => s.problems(m).length > 0).length;
+            out.push(
+              `${s.id} / ${caseLabel(c)}: ${other} ${formatNumber(theirs.median / 1000, 2)} s vs ${me} ` +
+                `${formatNumber(mine.median / 1000, 2)} s (${s.headline.label}, median)` +
+                (wrong > 0 ? ` — but its result was wrong in ${wrong}/${ms.length} runs` : ""),
+            );
+          }
         }
       }
     }
@@ -176,37 +220,80 @@ function stepTable(result: SuiteResult, scenarios: readonly Scenario[]): string 
 }
 
 /** A Markdown table; the first `textColumns` columns are left-aligned, figures right-aligned. */
-function table(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map((_, i) => (i < textColumns ? "---" : "---:"))), ...rows.map(line)].join("\n");
 }
 
-const CONTENDER_LABEL: Record<ContenderId, string> = {
+export const CONTENDER_LABEL: Record<ContenderId, string> = {
   podkit: "**podkit**",
+  "podkit-cli": "**podkit run** (command line)",
   kubectl: "kubectl run --rm -i",
   "kubectl-logs": "kubectl run + logs -f",
   "client-node": "client-node (hand-written)",
 };
 
 /** Contender label for a scenario (kubectl means `kubectl cp` in the files scenario). */
-function contenderLabel(s: Scenario, c: ContenderId): string {
+export function contenderLabel(s: Scenario, c: ContenderId): string {
   if (s.id === "files" && c === "kubectl") return "kubectl run + cp";
   if (s.id === "files" && c === "client-node") return "client-node (Cp helper)";
   return CONTENDER_LABEL[c];
 }
 
-/** The whole report: environment, one table per scenario, ratios, podkit's step breakdown. */
+/**
+ * Which scenarios, cases and contenders the measurements cover, and how many runs each:
+ * a subset or a merge of parts says here what it holds.
+ */
+function whatRan(result: SuiteResult, scenarios: readonly Scenario[]): string {
+  const rows: string[][] = [];
+  for (const s of scenarios) {
+    const cases = casesOf(result.measurements, s.id);
+    if (cases.length === 0) continue;
+    const contenders = s.contenders.filter((c) => result.measurements.some((m) => m.contender === c && m.case.scenario === s.id));
+    const counts = cases.flatMap((c) => contenders.map((x) => select(result.measurements, c, x).length)).filter((n) => n > 0);
+    const lo = Math.min(...counts);
+    const hi = Math.max(...counts);
+    rows.push([
+      s.title,
+      cases.map(caseLabel).join(", "),
+      contenders.map((c) => contenderLabel(s, c).replace(/\*\*/g, "")).join(", "),
+      lo === hi ? String(lo) : `${lo}–${hi}`,
+    ]);
+  }
+  const missing = scenarios.filter((s) => casesOf(result.measurements, s.id).length === 0).map((s) => s.title);
+  return [
+    table(["scenario", "cases", "contenders", "runs each"], rows, 3),
+    ...(missing.length > 0 ? ["", `Not measured in this report: ${missing.join(", ")}.`] : []),
+  ].join("\n");
+}
+
+/** The whole report: environment, targets, one table per scenario, ratios, podkit's step breakdown. */
 export function renderMarkdown(result: SuiteResult, scenarios: readonly Scenario[]): string {
   const m = result.machine;
   const k = result.cluster;
   const out: string[] = [];
   out.push("# podkit benchmarks", "");
-  out.push(
-    `Measured ${result.startedAt.slice(0, 16).replace("T", " ")} UTC with \`${result.command}\` ` +
-      `(${result.mode}, ${result.runs} run${result.runs === 1 ? "" : "s"} per contender and case; ` +
-      "cells show `median (min–max)`).",
-    "",
-  );
+  const parts = partOf(result);
+  if (parts.length === 1) {
+    out.push(
+      `Measured ${result.startedAt.slice(0, 16).replace("T", " ")} UTC with \`${result.command}\` ` +
+        `(${result.mode}, ${result.runs} run${result.runs === 1 ? "" : "s"} per contender and case; ` +
+        "cells show `median (min–max)`).",
+      "",
+    );
+  } else {
+    out.push(`Measured in ${parts.length} parts, merged (cells show \`median (min–max)\`):`, "");
+    for (const p of parts) {
+      out.push(
+        `- ${p.startedAt.slice(0, 16).replace("T", " ")}–${p.finishedAt.slice(11, 16)} UTC: \`${p.command}\` ` +
+          `(${p.mode}, ${p.runs} run${p.runs === 1 ? "" : "s"} per contender and case)`,
+      );
+    }
+    out.push("");
+  }
+  out.push(whatRan(result, scenarios), "");
+  const targets = renderTargets(result, scenarios);
+  if (targets !== "") out.push("## Targets", "", targets, "");
   out.push("| machine | |", "|---|---|");
   out.push(`| CPU | ${m.cpu}, ${m.cores} cores |`);
   out.push(`| memory | ${m.memoryGiB} GiB |`);

@@ -2,32 +2,35 @@
 // local cluster (or KUBECONFIG). Usage:
 //   node bench/run.ts            full suite (5 runs), writes bench/RESULTS.md and bench/chart.svg
 //   node bench/run.ts --smoke    1 run of small cases; exits non-zero if podkit loses or corrupts
-//   options: --runs N, --only overhead,logs, --contenders podkit,kubectl, --cases "100 MB,1M lines",
-//            --write / --no-write (a subset is not written unless --write)
-//   node bench/run.ts --from bench/results/a.json [b.json …]   re-render saved results
+//   options: --runs N, --only startup,logs, --contenders podkit,podkit-cli,kubectl, --cases "100 MB,1M lines",
+//            --write / --no-write (a subset is written only with --write; the report names what ran)
+//   node bench/run.ts --from bench/results/a.json [b.json …]   re-render saved results, merged into one
+//            report (a suite run in parts); writes RESULTS.md unless --no-write
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { CONTENDERS, type ContenderId, type Measurement, RESULT_PREFIX, SCENARIOS, type Task, caseLabel } from "./case.ts";
+import { CONTENDERS, type CaseSpec, type ContenderId, type InputBlob, type Measurement, RESULT_PREFIX, SCENARIOS, type Task, caseLabel, isPodkit } from "./case.ts";
 import { renderChart } from "./chart.ts";
 import { type ClusterTarget, deletePods, ensureNamespace, kubectl, resolveTarget } from "./cluster.ts";
 import { inputBlob } from "./input_blob.ts";
 import { clusterInfo, machineInfo } from "./machine.ts";
 import { PodWatcher } from "./pod_watcher.ts";
-import { headlineRatios, podkitProblems, renderMarkdown, type SuiteResult } from "./report.ts";
+import { headlineRatios, mergeResults, podkitProblems, renderMarkdown, type SuiteResult } from "./report.ts";
 import type { Mode, Scenario } from "./scenario.ts";
-import { concurrency, files, logs, overhead } from "./scenarios/mod.ts";
+import { concurrency, files, logs, memory, overhead, startup } from "./scenarios/mod.ts";
 
-const ALL: readonly Scenario[] = [overhead, logs, files, concurrency];
+const ALL: readonly Scenario[] = [startup, overhead, logs, memory, files, concurrency];
 const HERE = dirname(fileURLToPath(import.meta.url));
 const NAMESPACE = process.env["PODKIT_BENCH_NAMESPACE"] ?? "podkit-bench";
-const SHORT: Record<ContenderId, string> = { podkit: "pk", kubectl: "kc", "kubectl-logs": "kl", "client-node": "cn" };
+const SHORT: Record<ContenderId, string> = { podkit: "pk", "podkit-cli": "pc", kubectl: "kc", "kubectl-logs": "kl", "client-node": "cn" };
 const TIMEOUT_MS: Record<Scenario["id"], number> = {
+  startup: 180_000,
   overhead: 180_000,
   logs: 600_000,
+  memory: 900_000,
   files: 900_000,
   concurrency: 900_000,
 };
@@ -163,14 +166,7 @@ async function main(): Promise<number> {
 
   if (values.from) {
     if (positionals.length === 0) throw new TypeError("Cannot re-render without result files: pass their paths");
-    const parts = positionals.map((p) => JSON.parse(readFileSync(p, "utf8")) as SuiteResult);
-    const first = parts[0]!;
-    const merged: SuiteResult = {
-      ...first,
-      runs: Math.max(...parts.map((p) => p.runs)),
-      finishedAt: parts[parts.length - 1]!.finishedAt,
-      measurements: parts.flatMap((p) => p.measurements),
-    };
+    const merged = mergeResults(positionals.map((p) => JSON.parse(readFileSync(p, "utf8")) as SuiteResult));
     emit(merged, values["no-write"] ? false : (values.write ?? true));
     return podkitProblems(merged, ALL).length > 0 ? 1 : 0;
   }
@@ -211,23 +207,36 @@ async function main(): Promise<number> {
       for (const c of s.cases(mode).filter((x) => caseFilter === undefined || caseFilter.includes(caseLabel(x)))) {
         const input = c.scenario === "files" ? await inputBlob(join(root, "inputs"), c.bytes) : undefined;
         const who = s.contenders.filter((x) => contenders === undefined || contenders.includes(x));
+        const taskFor = (contender: ContenderId, round: string, spec: CaseSpec, blob: InputBlob | undefined): Task => {
+          const podPrefix = `bench-${s.id.slice(0, 2)}-${SHORT[contender]}-${round}-${Math.random().toString(36).slice(2, 6)}`;
+          return {
+            case: spec,
+            contender,
+            namespace: NAMESPACE,
+            labels: { "podkit.dev/bench": suiteId },
+            podPrefix,
+            kubeconfig: target.kubeconfig,
+            kubectl: target.kubectl,
+            scratchDir: join(scratchRoot, podPrefix),
+            ...(blob !== undefined ? { input: blob } : {}),
+          };
+        };
+        if (s.warmup === true) {
+          for (const contender of who) {
+            if (interrupted) break;
+            const task = taskFor(contender, "w", c, input);
+            const m = await runChild(task, TIMEOUT_MS[s.id]);
+            rmSync(task.scratchDir, { recursive: true, force: true });
+            await cleanup(target);
+            log(`[${s.id} ${caseLabel(c)}] warm-up ${contender} (not counted): ${(m.wallMs / 1000).toFixed(2)} s${m.ok ? "" : ` FAILED ${m.error ?? ""}`}`);
+          }
+        }
         for (let r = 0; r < runs && !interrupted; r++) {
           // Rotate the order so no contender always runs first on a cold or warm cluster.
           const order = who.map((_, i) => who[(i + r) % who.length]!);
           for (const contender of order) {
             if (interrupted) break;
-            const podPrefix = `bench-${s.id.slice(0, 2)}-${SHORT[contender]}-${r}-${Math.random().toString(36).slice(2, 6)}`;
-            const task: Task = {
-              case: c,
-              contender,
-              namespace: NAMESPACE,
-              labels: { "podkit.dev/bench": suiteId },
-              podPrefix,
-              kubeconfig: target.kubeconfig,
-              kubectl: target.kubectl,
-              scratchDir: join(scratchRoot, podPrefix),
-              ...(input !== undefined ? { input } : {}),
-            };
+            const task = taskFor(contender, String(r), c, input);
             // A restart of the cluster under a measurement (new kubeconfig) voids it: retry.
             let m0: Measurement | undefined;
             for (let attempt = 0; attempt < 3 && !interrupted; attempt++) {
@@ -249,9 +258,11 @@ async function main(): Promise<number> {
             measurements.push(m);
             rmSync(task.scratchDir, { recursive: true, force: true });
             await cleanup(target);
-            const problems = contender === "podkit" ? s.problems(m) : [];
+            const problems = isPodkit(contender) ? s.problems(m) : [];
             log(
               `[${s.id} ${caseLabel(c)}] run ${r + 1}/${runs} ${contender}: ${(m.wallMs / 1000).toFixed(2)} s` +
+                (m.cpuMs !== undefined ? `, CPU ${(m.cpuMs / 1000).toFixed(2)} s` : "") +
+                (m.rssKb > 0 ? `, peak RSS ${Math.round(m.rssKb / 1024)} MiB` : "") +
                 (m.ok ? "" : ` FAILED ${m.error ?? ""}`) +
                 (problems.length > 0 ? ` PROBLEMS ${problems.join("; ")}` : ""),
             );

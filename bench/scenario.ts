@@ -29,6 +29,12 @@ export interface Scenario {
    */
   readonly reference?: ContenderId;
   cases(mode: Mode): readonly CaseSpec[];
+  /**
+   * Run each contender once on each case before the measured runs, and drop that run: the
+   * image is on the node and Node's compile cache holds the command line's modules, as on
+   * a machine that uses the tool. @default false
+   */
+  readonly warmup?: boolean;
   readonly columns: readonly Column[];
   /** The figure the chart compares to kubectl (lower is better). */
   readonly headline: { readonly label: string; readonly value: (m: Measurement) => number | undefined };
@@ -38,6 +44,9 @@ export interface Scenario {
 
 /** Wall time from the call to the result, in seconds; a failed run has none worth comparing. */
 export const wallSeconds = (m: Measurement): number | undefined => (m.ok ? m.wallMs / 1000 : undefined);
+
+/** CPU time (user + system) of the driving process(es) in seconds. */
+export const cpuSeconds = (m: Measurement): number | undefined => (m.cpuMs === undefined ? undefined : m.cpuMs / 1000);
 
 /** Peak RSS of the driving process in MiB. */
 export const rssMiB = (m: Measurement): number | undefined => (m.rssKb > 0 ? m.rssKb / 1024 : undefined);

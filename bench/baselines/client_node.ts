@@ -62,6 +62,9 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
   const w = workload(c);
   const name = `${task.podPrefix}-0`;
   switch (c.scenario) {
+    case "startup":
+    case "memory":
+      throw new TypeError(`Cannot run the ${c.scenario} scenario with client-node code: it has no such contender`);
     case "overhead": {
       const calledAt = now();
       const { api } = setup(task);

@@ -18,10 +18,13 @@ class Tally {
   /** Sum of peak RSS of invocations that ran at the same time. */
   concurrentRssKb = 0;
   requests = 0;
+  /** CPU time of every invocation, summed. */
+  cpuMs = 0;
 
   add(r: CommandResult, concurrent = false): CommandResult {
     this.peakRssKb = Math.max(this.peakRssKb, r.rssKb);
     if (concurrent) this.concurrentRssKb += r.rssKb;
+    this.cpuMs += r.cpuMs;
     this.requests += countRequests(r.stderr);
     return r;
   }
@@ -90,6 +93,7 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
   const w = workload(c);
   const name = `${task.podPrefix}-0`;
   switch (c.scenario) {
+    case "startup":
     case "overhead": {
       const calledAt = now();
       const r = tally.add(await measuredCommand(task.kubectl, runArgs(task, name, w.image, w.command, true)));
@@ -97,9 +101,17 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       return {
         calledAt,
         resultAt,
-        observation: { pods: [name], ...(r.code !== null ? { exitCode: r.code } : {}), rssKb: tally.peakRssKb, apiRequests: tally.requests },
+        observation: {
+          pods: [name],
+          ...(r.code !== null ? { exitCode: r.code } : {}),
+          rssKb: tally.peakRssKb,
+          cpuMs: tally.cpuMs,
+          apiRequests: tally.requests,
+        },
       };
     }
+    case "memory":
+      throw new TypeError("Cannot run the memory scenario with kubectl: it measures podkit alone");
     case "logs": {
       const checker = new LineChecker(c.lines);
       let rest = "";
@@ -129,6 +141,7 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
           ...(exitCode !== undefined ? { exitCode } : {}),
           lines: checker.result(),
           rssKb: tally.peakRssKb,
+          cpuMs: tally.cpuMs,
           apiRequests: tally.requests,
         },
       };
@@ -213,6 +226,7 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
           pods: names,
           errors: failedExit + missingOutput,
           rssKb: tally.concurrentRssKb,
+          cpuMs: tally.cpuMs,
           apiRequests: tally.requests,
           ...(notes.length > 0 ? { notes } : {}),
         },

@@ -97,13 +97,20 @@ export async function run(task: Task): Promise<{ calledAt: number; resultAt: num
       const resultAt = now();
       return { calledAt, resultAt, observation: { pods: [r.podName], exitCode: r.exitCode, steps: steps(r) } };
     }
-    case "logs": {
-      // Lines are checked as they arrive, as a user streams them; the run keeps its default
-      // (the last 100 000 lines), so memory shows what a default run costs.
+    case "startup":
+      throw new TypeError("Cannot run the startup scenario in process: it measures the command line (podkit-cli)");
+    case "logs":
+    case "memory": {
+      // Lines are checked as they arrive, as a user streams them. The logs scenario leaves
+      // the run's default (the last 100 000 lines kept), so memory shows what a default run
+      // costs; the memory scenario keeps none, as the command line does.
       const checker = new LineChecker(c.lines);
       const calledAt = now();
       const runner = new KubernetesRunner({ connection: { kubeconfigPath: task.kubeconfig } });
-      const r = await runner.run(base.compile(), { onLog: (l) => l.container === CONTAINER && checker.add(l.line) });
+      const r = await runner.run(base.compile(), {
+        onLog: (l) => l.container === CONTAINER && checker.add(l.line),
+        ...(c.scenario === "memory" ? { keepLogs: "none" as const } : {}),
+      });
       const resultAt = now();
       const lines = checker.result();
       return {

@@ -6,7 +6,7 @@ export const concurrency: Scenario = {
   id: "concurrency",
   title: "Concurrency",
   method:
-    "1, 10 and 50 pods running `echo ok`, started at once from one process (kubectl: N `kubectl run --rm -i` " +
+    "1, 10, 50 and 100 pods running `echo ok`, started at once from one process (kubectl: N `kubectl run --rm -i` " +
     "started together). *Errors* = pods whose run failed or whose output lacked `ok`. *API requests* = HTTP " +
     "requests made (counted in the process for podkit and client-node, from `-v=6` for kubectl). *Peak RSS*: " +
     "the driving process; for kubectl, the sum over its N processes.",
@@ -18,6 +18,7 @@ export const concurrency: Scenario = {
           { scenario: "concurrency", pods: 1 },
           { scenario: "concurrency", pods: 10 },
           { scenario: "concurrency", pods: 50 },
+          { scenario: "concurrency", pods: 100 },
         ],
   columns: [
     { header: "wall (s)", kind: "spread", value: wallSeconds, digits: 2 },

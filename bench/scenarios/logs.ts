@@ -1,5 +1,6 @@
+import type { Measurement } from "../case.ts";
 import type { Scenario } from "../scenario.ts";
-import { exitToResultMs, failed, rssMiB, wallSeconds } from "../scenario.ts";
+import { cpuSeconds, exitToResultMs, failed, rssMiB, wallSeconds } from "../scenario.ts";
 
 /** A container that prints `seq 1 N` as fast as it can; every line must come back. */
 export const logs: Scenario = {
@@ -14,8 +15,12 @@ export const logs: Scenario = {
     "(tool chatter). *Lines/s* = distinct lines / wall. *Exit → result* = from the container's exit " +
     "instant to the result in hand. 1 M lines are ~47 MB of CRI log, over the kubelet's default " +
     "`containerLogMaxSize` (10 Mi); the kubelet checks sizes every 10 s, so whether a flood is rotated " +
-    "mid-run depends on how long it lasts.",
-  contenders: ["podkit", "kubectl", "kubectl-logs", "client-node"],
+    "mid-run depends on how long it lasts. *podkit* is the library in process (`onLog`, default " +
+    "retention); *podkit run* is the command line, `podkit run --image … -- sh -c …`, a process of its own " +
+    "whose stdout (`main | <line>`) is checked line by line as it arrives, peak RSS and CPU from " +
+    "`/usr/bin/time` as for kubectl. *CPU* = user + system time of the driving process(es), summed over " +
+    "kubectl's invocations.",
+  contenders: ["podkit", "podkit-cli", "kubectl", "kubectl-logs", "client-node"],
   // `kubectl run -i` attaches too late and loses the head of the output: for logs a user
   // follows the pod with `kubectl logs -f`.
   reference: "kubectl-logs",
@@ -38,20 +43,22 @@ export const logs: Scenario = {
       value: (m) => (m.observation?.lines === undefined ? undefined : m.observation.lines.distinct / (m.wallMs / 1000)),
     },
     { header: "exit → result (s)", kind: "spread", value: (m) => (exitToResultMs(m) ?? NaN) / 1000, digits: 2 },
+    { header: "CPU (s)", kind: "spread", value: cpuSeconds, digits: 2 },
     { header: "peak RSS (MiB)", kind: "spread", value: rssMiB },
   ],
   headline: { label: "wall", value: (m) => (m.ok ? m.wallMs : undefined) },
-  problems: (m) => {
-    const l = m.observation?.lines;
-    if (!m.ok) return failed(m);
-    if (l === undefined) return ["no line count"];
-    return [
-      ...(l.lost > 0 ? [`lost ${l.lost} of ${l.expected} lines`] : []),
-      ...(l.duplicated > 0 ? [`duplicated ${l.duplicated} lines`] : []),
-      ...(l.foreign > 0 ? [`${l.foreign} lines that the container did not print`] : []),
-      ...(m.observation?.exitCode !== undefined && m.observation.exitCode !== 0
-        ? [`exit code ${m.observation.exitCode}`]
-        : []),
-    ];
-  },
+  problems: (m) => lineProblems(m),
 };
+
+/** A `seq 1 N` run's problems: it failed, lost, repeated or invented lines, or exited non-zero. */
+export function lineProblems(m: Measurement): string[] {
+  const l = m.observation?.lines;
+  if (!m.ok) return failed(m);
+  if (l === undefined) return ["no line count"];
+  return [
+    ...(l.lost > 0 ? [`lost ${l.lost} of ${l.expected} lines`] : []),
+    ...(l.duplicated > 0 ? [`duplicated ${l.duplicated} lines`] : []),
+    ...(l.foreign > 0 ? [`${l.foreign} lines that the container did not print`] : []),
+    ...(m.observation?.exitCode !== undefined && m.observation.exitCode !== 0 ? [`exit code ${m.observation.exitCode}`] : []),
+  ];
+}
