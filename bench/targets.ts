@@ -83,6 +83,7 @@ export const TARGETS: readonly Target[] = [
     baseline: { contender: "kubectl" },
     ...wall,
     limit: { kind: "ratio", max: 1.0 },
+    hint: "node bench/run.ts --only files",
   },
   {
     label: "Files, 100 MB: peak RSS ≤ 150 MiB",
@@ -91,6 +92,7 @@ export const TARGETS: readonly Target[] = [
     baseline: { contender: "kubectl" },
     ...rss,
     limit: { kind: "at most", max: 150 },
+    hint: "node bench/run.ts --only files",
   },
   {
     label: "Files, 1 GB: wall ≤ 1.0× `kubectl run` + `kubectl cp`",
@@ -99,6 +101,7 @@ export const TARGETS: readonly Target[] = [
     baseline: { contender: "kubectl" },
     ...wall,
     limit: { kind: "ratio", max: 1.0 },
+    hint: "node bench/run.ts --only files",
   },
   {
     label: "Files, 1 GB: peak RSS ≤ 150 MiB",
@@ -107,6 +110,7 @@ export const TARGETS: readonly Target[] = [
     baseline: { contender: "kubectl" },
     ...rss,
     limit: { kind: "at most", max: 150 },
+    hint: "node bench/run.ts --only files",
   },
   {
     label: "Start-up, `podkit run` of `true`: wall ≤ 0.8× `kubectl run --rm -i`",
@@ -225,7 +229,7 @@ export function renderTargets(result: SuiteResult, scenarios: readonly Scenario[
       t.label,
       measured ? `${figure(o.podkit, t)}${o.correct ? "" : " ✗"}` : ran > 0 ? "failed ✗" : "not measured",
       t.baseline === undefined
-        ? ""
+        ? "none"
         : o.baseline === undefined
           ? "–"
           : `${figure(o.baseline, t)}${o.baselineCorrect ? "" : " ✗"} (${baselineLabel(t)})`,
@@ -240,7 +244,7 @@ export function renderTargets(result: SuiteResult, scenarios: readonly Scenario[
     "Medians of the runs of this report, podkit's and the baseline's measured side by side. ✗ = a run's " +
       "result was wrong (lines lost or repeated, a file not byte-exact, a pod failed): a podkit figure " +
       "marked so does not meet its target, a baseline's is not a like-for-like comparison. *Runs* = podkit's " +
-      "runs / the baseline's.",
+      "runs / the baseline's; the full suite takes 5 of each, and a figure of fewer runs is indicative.",
     ...(hints.size > 0 ? ["", "Not measured here; to measure: " + [...hints].map((h) => `\`${h}\``).join("; ") + "."] : []),
   ].join("\n");
 }

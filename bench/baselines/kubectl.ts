@@ -52,12 +52,21 @@ function labelArg(task: Task): string {
     .join(",")}`;
 }
 
+/**
+ * How long `kubectl run -i` waits for its pod to run in the concurrency scenario: podkit's
+ * default budget (10 minutes from creation) instead of kubectl's 1 minute, which 100 pods
+ * started at once on 2 cores outlast (`timed out waiting for the condition`), so that
+ * both sides wait for every pod.
+ */
+const CONCURRENT_RUNNING_TIMEOUT = "--pod-running-timeout=10m";
+
 function runArgs(task: Task, name: string, image: string, command: readonly string[], interactive: boolean): string[] {
   return [
     ...base(task),
     "run",
     name,
     ...(interactive ? ["--rm", "-i"] : []),
+    ...(interactive && task.case.scenario === "concurrency" ? [CONCURRENT_RUNNING_TIMEOUT] : []),
     "--restart=Never",
     `--image=${image}`,
     `--image-pull-policy=${PULL_POLICY}`,

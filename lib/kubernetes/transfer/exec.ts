@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "../kubeconfig.ts";
 import type { Readable, Writable } from "node:stream";
 import { Backoff } from "../backoff.ts";
 import { transportFor, type ChannelSocket } from "../transport/transport.ts";
@@ -7,7 +7,7 @@ import { exitCodeOfStatus } from "./_status.ts";
 /** The container a command runs in. */
 export interface ExecTarget {
   /** Credentials and API server; read afresh at each connection (tokens are refreshed). */
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: ClusterAccess;
   /** Namespace of the pod. */
   readonly namespace: string;
   /** Pod name. */
@@ -217,7 +217,11 @@ export async function execInPod(
       socket = await connectOnce(target.kubeConfig, path, onFrame, signal);
       break;
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) {
+        // Aborted while connecting: nothing will read the input any more.
+        if (stdin !== undefined && "destroy" in stdin && typeof stdin.destroy === "function") (stdin as { destroy(): void }).destroy();
+        throw signal.reason;
+      }
       const cause = unwrap(error);
       if (attempt >= attempts || !isTransient(cause)) {
         const tries = attempt > 1 ? ` (after ${attempt} attempts)` : "";
@@ -349,7 +353,7 @@ async function sendStdin(ws: ChannelSocket, stdin: NonNullable<ExecOptions["stdi
 }
 
 /** Opens the WebSocket, or rejects with the signal's reason when aborted first. */
-async function connectOnce(kubeConfig: KubeConfig, path: string, onFrame: (channel: number, data: Buffer) => void, signal: AbortSignal | undefined): Promise<ChannelSocket> {
+async function connectOnce(kubeConfig: ClusterAccess, path: string, onFrame: (channel: number, data: Buffer) => void, signal: AbortSignal | undefined): Promise<ChannelSocket> {
   const connecting = transportFor(kubeConfig).openChannels(path, onFrame) as Promise<unknown>;
   if (signal === undefined) return (await connecting) as ChannelSocket;
   let onAbort: (() => void) | undefined;
