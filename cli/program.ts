@@ -181,8 +181,8 @@ async function run(file: string | undefined, command: readonly string[], flags: 
 }
 
 async function createGcClient(connection: ConnectionOptions): Promise<{ client: GcClient; namespace: string }> {
-  const [{ loadKubeConfig }, { KubernetesClient }] = await Promise.all([import("../lib/kubernetes/connection.ts"), import("../lib/kubernetes/client.ts")]);
-  const kubeConfig = await loadKubeConfig(connection);
+  const [{ readKubeconfig }, { KubernetesClient }] = await Promise.all([import("../lib/kubernetes/connection.ts"), import("../lib/kubernetes/client.ts")]);
+  const kubeConfig = await readKubeconfig(connection);
   return { client: new KubernetesClient(kubeConfig), namespace: kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? "default" };
 }
 

@@ -1,7 +1,8 @@
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
 import { apiStatus } from "./api_error.ts";
-import { openStream } from "./http.ts";
-import { makeApiClient } from "./transport/api_client.ts";
+import { KubernetesHttpError, openStream, toHttpError } from "./http.ts";
+import type { ClusterAccess } from "./kubeconfig.ts";
+import { transportFor } from "./transport/transport.ts";
 import { LineSplitter } from "./logs/line_splitter.ts";
 import type { LogSource, LogStreamRequest } from "./logs/follow.ts";
 import type { PodWatchSource, RawWatchEvent } from "./watch/watch.ts";
@@ -14,18 +15,25 @@ export interface PodEventList {
   readonly resourceVersion: string;
 }
 
+/** A list the API server returns. */
+interface List<T> {
+  readonly items: T[];
+  readonly metadata?: { readonly resourceVersion?: string };
+}
+
 /**
- * The calls the runner makes to the API server, in one place: typed REST calls through
- * client-node's `CoreV1Api`, and the two long-lived streams (pod watch, container logs)
- * read with backpressure, no 30 s cap, and a clear end. All of them go through podkit's
- * transport, which honours the kubeconfig's CA and credentials alike under Node, Deno
- * and Bun.
+ * The calls the runner makes to the API server, in one place: the REST calls on pods and
+ * events, as JSON, and the two long-lived streams (pod watch, container logs) read with
+ * backpressure, no 30 s cap, and a clear end. All of them go through podkit's transport,
+ * which honours the kubeconfig's CA and credentials alike under Node, Deno and Bun.
+ * Objects come back as the server sent them (timestamps are strings); an error status
+ * throws a {@link KubernetesHttpError} with the server's own message.
  *
  * @example
  * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
+ * import { Kubeconfig } from "./kubeconfig.ts";
  * import { KubernetesClient } from "./client.ts";
- * const kc = new KubeConfig();
+ * const kc = new Kubeconfig();
  * kc.loadFromDefault();
  * const client = new KubernetesClient(kc);
  * const pods = await client.listPods("default", "app.kubernetes.io/managed-by=podkit");
@@ -34,53 +42,44 @@ export interface PodEventList {
  */
 export class KubernetesClient {
   /** The client configuration every request uses. */
-  readonly kubeConfig: KubeConfig;
-  /** client-node's typed core/v1 API, sending its requests through podkit's transport. */
-  readonly core: CoreV1Api;
+  readonly kubeConfig: ClusterAccess;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: ClusterAccess) {
     this.kubeConfig = kubeConfig;
-    this.core = makeApiClient(kubeConfig, CoreV1Api);
   }
 
   /** Creates a pod and returns it as the server stored it. */
   createPod(namespace: string, pod: V1Pod): Promise<V1Pod> {
-    return this.core.createNamespacedPod({ namespace, body: pod });
+    return this.#call("POST", `${pods(namespace)}`, {}, pod);
   }
 
   /** Lists the pods matching a label selector. */
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
-    const list = await this.core.listNamespacedPod({ namespace, labelSelector });
-    return list.items;
+    return (await this.#call<List<V1Pod>>("GET", pods(namespace), { labelSelector })).items;
   }
 
   /** Lists the pods matching a label selector in every namespace. */
   async listPodsEverywhere(labelSelector: string): Promise<V1Pod[]> {
-    const list = await this.core.listPodForAllNamespaces({ labelSelector });
-    return list.items;
+    return (await this.#call<List<V1Pod>>("GET", "/api/v1/pods", { labelSelector })).items;
   }
 
   /** Sets annotations on a pod (a JSON merge patch). */
   annotatePod(namespace: string, name: string, annotations: Readonly<Record<string, string>>): Promise<V1Pod> {
-    return this.core.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+    return this.#call("PATCH", pod(namespace, name), {}, { metadata: { annotations } }, "application/merge-patch+json");
   }
 
   /** Reads one pod. */
   readPod(namespace: string, name: string): Promise<V1Pod> {
-    return this.core.readNamespacedPod({ namespace, name });
+    return this.#call("GET", pod(namespace, name));
   }
 
   /** Deletes a pod; a pod already gone is not an error. Returns false when it was gone. */
   async deletePod(namespace: string, name: string, options: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<boolean> {
     try {
       // Everything in the body: the API server ignores query parameters when a body is sent.
-      await this.core.deleteNamespacedPod({
-        namespace,
-        name,
-        body: {
-          ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
-          ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
-        },
+      await this.#call("DELETE", pod(namespace, name), {}, {
+        ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+        ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
       });
       return true;
     } catch (error) {
@@ -88,6 +87,23 @@ export class KubernetesClient {
       if (status === 404 || status === 409) return false;
       throw error;
     }
+  }
+
+  /** One REST call: the body sent as JSON, the answer parsed; an error status throws. */
+  async #call<T>(method: string, path: string, query: Readonly<Record<string, string | undefined>> = {}, body?: unknown, contentType = "application/json"): Promise<T> {
+    const response = await transportFor(this.kubeConfig).request({
+      method,
+      path,
+      query,
+      headers: { Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": contentType }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw toHttpError(status, text, `${method} ${path}`);
+    return JSON.parse(text) as T;
   }
 
   /**
@@ -100,7 +116,7 @@ export class KubernetesClient {
     const fieldSelector = `metadata.name=${name}`;
     return {
       list: async () => {
-        const list = await this.core.listNamespacedPod({ namespace, fieldSelector });
+        const list = await this.#call<List<V1Pod>>("GET", pods(namespace), { fieldSelector });
         return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0" };
       },
       watch: (resourceVersion, signal) =>
@@ -112,7 +128,7 @@ export class KubernetesClient {
     // Bookmarks keep the version fresh and the connection busy.
     const response = await openStream(
       this.kubeConfig,
-      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      pods(namespace),
       { watch: "true", fieldSelector, resourceVersion, allowWatchBookmarks: "true", timeoutSeconds: String(timeoutSeconds) },
       { signal, idleTimeoutMs: (timeoutSeconds + 60) * 1000 },
     );
@@ -133,7 +149,7 @@ export class KubernetesClient {
    * Lists the events about one pod, with the list's resourceVersion to watch from.
    */
   async listPodEventsRaw(namespace: string, podName: string): Promise<PodEventList> {
-    const list = await this.core.listNamespacedEvent({ namespace, fieldSelector: podEventSelector(podName) });
+    const list = await this.#call<List<CoreV1Event>>("GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, { fieldSelector: podEventSelector(podName) });
     return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0" };
   }
 
@@ -164,7 +180,7 @@ export class KubernetesClient {
       open: async (request: LogStreamRequest) => {
         const response = await openStream(
           this.kubeConfig,
-          `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+          `${pods(namespace)}/${encodeURIComponent(pod)}/log`,
           {
             container: request.container,
             follow: String(request.follow),
@@ -177,6 +193,14 @@ export class KubernetesClient {
       },
     };
   }
+}
+
+function pods(namespace: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+}
+
+function pod(namespace: string, name: string): string {
+  return `${pods(namespace)}/${encodeURIComponent(name)}`;
 }
 
 function podEventSelector(podName: string): string {

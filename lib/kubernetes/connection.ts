@@ -2,11 +2,12 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { promisify } from "node:util";
-import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
+import type { Cluster, Context, KubeConfig, User } from "@kubernetes/client-node";
 import { connectionOptionNames, type ConnectionOptions } from "../compile/description.ts";
 import { keytoolCommand } from "../compile/validate.ts";
 import { withoutUndefined as defined } from "./_plain.ts";
-import { TlsKubeConfig, type ExtraTls } from "./tls_kube_config.ts";
+import { Kubeconfig, type ExtraTls } from "./kubeconfig.ts";
+import { clientNodeKubeConfig } from "./tls_kube_config.ts";
 
 const run = promisify(execFile);
 
@@ -41,7 +42,24 @@ function base64(text: string | undefined): string | undefined {
  * ```
  */
 export async function loadKubeConfig(connection?: ConnectionOptions): Promise<KubeConfig> {
-  const kc = new KubeConfig();
+  const kubeconfig = await readKubeconfig(connection);
+  return await clientNodeKubeConfig(kubeconfig.parts(), kubeconfig.extraTls);
+}
+
+/**
+ * What {@link loadKubeConfig} reads, as podkit's own {@link Kubeconfig}, which a run uses:
+ * it does not load client-node's `KubeConfig` module and the generated API models with it.
+ *
+ * @throws {TypeError} as {@link loadKubeConfig}
+ * @example
+ * ```ts
+ * import { readKubeconfig } from "./connection.ts";
+ * const kubeconfig = await readKubeconfig({ masterUrl: "https://127.0.0.1:6443", oauthToken: "token" });
+ * kubeconfig.getCurrentUser()?.token; // "token"
+ * ```
+ */
+export async function readKubeconfig(connection?: ConnectionOptions): Promise<Kubeconfig> {
+  const kc = new Kubeconfig();
   const inherit = connection?.inheritClusterConfig ?? connection?.masterUrl === undefined;
   if (connection?.kubeconfigPath !== undefined) {
     kc.loadFromFile(connection.kubeconfigPath);
@@ -102,7 +120,7 @@ export async function loadKubeConfig(connection?: ConnectionOptions): Promise<Ku
     user: user.name,
     namespace: connection.namespace ?? baseContext?.namespace,
   });
-  const result = tls === undefined ? new KubeConfig() : new TlsKubeConfig(tls);
+  const result = new Kubeconfig(tls);
   result.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: context.name });
   tryTls(result, tls, trustStore);
   return result;
@@ -176,7 +194,7 @@ async function readTrustStore(file: string, passphrase: string | undefined): Pro
 }
 
 /** Builds a TLS context once with every option, so that what would fail on the first connection fails now. */
-function tryTls(kubeConfig: KubeConfig, tls: ExtraTls | undefined, trustStore: string | undefined): void {
+function tryTls(kubeConfig: Kubeconfig, tls: ExtraTls | undefined, trustStore: string | undefined): void {
   const user = kubeConfig.getCurrentUser();
   const key = user?.keyFile !== undefined ? readFileSync(user.keyFile) : user?.keyData === undefined ? undefined : Buffer.from(user.keyData, "base64");
   const cert = user?.certFile !== undefined ? readFileSync(user.certFile) : user?.certData === undefined ? undefined : Buffer.from(user.certData, "base64");

@@ -9,7 +9,7 @@ import type { AttemptSummary, CompiledPod, RunResult } from "../run/result.ts";
 import type { RunOptions } from "../run/runner.ts";
 import { apiMessage } from "./api_error.ts";
 import { KubernetesClient } from "./client.ts";
-import { loadKubeConfig } from "./connection.ts";
+import { readKubeconfig } from "./connection.ts";
 import { RunContext } from "./context.ts";
 import { fail, runError } from "./failure.ts";
 import { LogFile } from "./logs/log_file.ts";
@@ -49,7 +49,7 @@ async function attempts(compiled: CompiledPod, options: RunOptions, events: RunE
   let client: KubernetesClient;
   let identity: RunIdentity;
   try {
-    const kubeConfig = settings.kubeConfig ?? (await loadKubeConfig(connection));
+    const kubeConfig = settings.kubeConfig ?? (await readKubeconfig(connection));
     const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
     const namespace = resolveNamespace({ explicit: compiled.plan.pod.namespace, connection: connection?.namespace, context });
     identity = drawRunIdentity(compiled.plan, namespace);

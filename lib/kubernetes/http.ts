@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import * as http from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./kubeconfig.ts";
 import { transportFor } from "./transport/transport.ts";
 
 /**
@@ -61,7 +61,7 @@ const MAX_ERROR_BODY = 64 * 1024;
  * ```
  */
 export async function openStream(
-  kubeConfig: KubeConfig,
+  kubeConfig: ClusterAccess,
   path: string,
   query: Readonly<Record<string, string | undefined>>,
   options: OpenStreamOptions,
@@ -76,7 +76,7 @@ export async function openStream(
   });
   const status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return response;
-  throw toHttpError(status, await readErrorBody(response), path);
+  throw toHttpError(status, await readErrorBody(response), `GET ${path}`);
 }
 
 async function readErrorBody(response: IncomingMessage): Promise<string> {
@@ -89,7 +89,8 @@ async function readErrorBody(response: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").slice(0, MAX_ERROR_BODY);
 }
 
-function toHttpError(status: number, body: string, path: string): KubernetesHttpError {
+/** The error for an error status: the server's `Status` message when it sent one, else the text. */
+export function toHttpError(status: number, body: string, request: string): KubernetesHttpError {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; reason?: unknown; code?: unknown };
     if (typeof parsed.message === "string") {
@@ -99,5 +100,5 @@ function toHttpError(status: number, body: string, path: string): KubernetesHttp
     // Not a Status object: fall through to the raw text.
   }
   const text = body.trim() || http.STATUS_CODES[status] || "no explanation";
-  return new KubernetesHttpError(status, undefined, `GET ${path} failed with HTTP ${status}: ${text}`);
+  return new KubernetesHttpError(status, undefined, `${request} failed with HTTP ${status}: ${text}`);
 }

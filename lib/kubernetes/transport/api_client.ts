@@ -3,9 +3,9 @@ import {
   ResponseContext,
   ServerConfiguration,
   wrapHttpLibrary,
-  type KubeConfig,
   type RequestContext,
 } from "@kubernetes/client-node";
+import type { ClusterAccess } from "../kubeconfig.ts";
 import type { KubernetesTransport } from "./transport.ts";
 import { transportFor } from "./transport.ts";
 
@@ -28,7 +28,7 @@ export type ApiClass<T> = new (configuration: ReturnType<typeof createConfigurat
  * console.log(version.gitVersion);
  * ```
  */
-export function makeApiClient<T>(kubeConfig: KubeConfig, api: ApiClass<T>, transport: KubernetesTransport = transportFor(kubeConfig)): T {
+export function makeApiClient<T>(kubeConfig: ClusterAccess, api: ApiClass<T>, transport: KubernetesTransport = transportFor(kubeConfig)): T {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
   return new api(

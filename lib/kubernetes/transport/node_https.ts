@@ -3,7 +3,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { PassThrough } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
+import type { ClusterAccess } from "../kubeconfig.ts";
 import type { ChannelSocket, KubernetesTransport, TransportRequest } from "./transport.ts";
 
 /**
@@ -28,14 +28,14 @@ const keepAliveAgent = new https.Agent({ keepAlive: true, keepAliveMsecs: 30_000
  * response.resume();
  * ```
  */
-export function nodeHttpsTransport(kubeConfig: KubeConfig): KubernetesTransport {
+export function nodeHttpsTransport(kubeConfig: ClusterAccess): KubernetesTransport {
   return {
     request: (request) => send(kubeConfig, request),
     openChannels: (path, onFrame) => openChannels(kubeConfig, path, onFrame),
   };
 }
 
-async function send(kubeConfig: KubeConfig, request: TransportRequest): Promise<IncomingMessage> {
+async function send(kubeConfig: ClusterAccess, request: TransportRequest): Promise<IncomingMessage> {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
   const url = new URL(`${cluster.server.replace(/\/+$/, "")}${request.path}`);
@@ -79,10 +79,13 @@ async function send(kubeConfig: KubeConfig, request: TransportRequest): Promise<
   });
 }
 
-async function openChannels(kubeConfig: KubeConfig, path: string, onFrame: (channel: number, data: Buffer) => void): Promise<ChannelSocket> {
+async function openChannels(kubeConfig: ClusterAccess, path: string, onFrame: (channel: number, data: Buffer) => void): Promise<ChannelSocket> {
   // The handler's own stream table is only used for server-side close frames; give it
   // throwaway streams so they can never end this process's stdio.
-  const handler = new WebSocketHandler(kubeConfig, undefined, {
+  // It calls only getCurrentCluster and applyToHTTPSOptions, which every ClusterAccess has.
+  // Loaded on first use: a run without files never opens a WebSocket.
+  const { WebSocketHandler } = await import("@kubernetes/client-node/dist/web-socket-handler.js");
+  const handler = new WebSocketHandler(kubeConfig as KubeConfig, undefined, {
     stdin: new PassThrough(),
     stdout: new PassThrough(),
     stderr: new PassThrough(),

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "../kubeconfig.ts";
 import { nodeHttpsTransport } from "./node_https.ts";
 
 /** One request to the API server. */
@@ -75,7 +75,7 @@ export interface KubernetesTransport {
   openChannels(path: string, onFrame: (channel: number, data: Buffer) => void): Promise<ChannelSocket>;
 }
 
-const transports = new WeakMap<KubeConfig, KubernetesTransport>();
+const transports = new WeakMap<ClusterAccess, KubernetesTransport>();
 
 /**
  * The transport of a kubeconfig: `node:https` and the `ws` WebSocket with the kubeconfig's
@@ -92,7 +92,7 @@ const transports = new WeakMap<KubeConfig, KubernetesTransport>();
  * transportFor(kubeConfig) === transportFor(kubeConfig); // true
  * ```
  */
-export function transportFor(kubeConfig: KubeConfig): KubernetesTransport {
+export function transportFor(kubeConfig: ClusterAccess): KubernetesTransport {
   let transport = transports.get(kubeConfig);
   if (transport === undefined) {
     transport = nodeHttpsTransport(kubeConfig);

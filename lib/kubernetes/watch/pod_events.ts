@@ -46,10 +46,7 @@ export function toPodEvent(event: CoreV1Event): PodEvent {
  */
 export async function listPodEvents(client: KubernetesClient, namespace: string, podName: string, uid?: string): Promise<PodEvent[]> {
   try {
-    const list = await client.core.listNamespacedEvent({
-      namespace,
-      fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName}`,
-    });
+    const list = await client.listPodEventsRaw(namespace, podName);
     return list.items
       .filter((e) => uid === undefined || e.involvedObject.uid === undefined || e.involvedObject.uid === uid)
       .map(toPodEvent)
