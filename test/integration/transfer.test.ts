@@ -166,7 +166,7 @@ describe("uploadInputs() on a real cluster", () => {
         { name: "empty", content: "" },
       ],
     });
-    expect(result.verified).toBe("sha256");
+    expect(result.verified).toBe("md5");
     expect(result.files.map((f) => f.name)).toEqual(["data.txt", "bytes.bin", "deep/er/on-disk.bin", "node-stream.txt", "web-stream.txt", "with space/ünïcødé ☃.txt", "empty"]);
     expect(result.bytes).toBe(18 + 256 + 1_000_000 + 18 + 17 + 7 + 0);
     expect(progress.at(-1)).toEqual([result.bytes, result.bytes]);
@@ -211,7 +211,7 @@ describe("downloadOutputs() on a real cluster", () => {
     const result = await downloadOutputs(target, { workingDir: WORK, globs: ["out/**/*.txt"], outputDir, onProgress: (n) => progress.push(n) });
     expect(result.files.map((f) => f.name)).toEqual(["out/a.txt", "out/sub/b.txt", "out/sub/random.txt"]);
     expect(result.refused).toEqual([]);
-    expect(result.verified).toBe("sha256");
+    expect(result.verified).toBe("md5");
     expect(await walk(outputDir)).toEqual(["out", "out/a.txt", "out/sub", "out/sub/b.txt", "out/sub/random.txt"]);
     expect(await readFile(join(outputDir, "out/a.txt"), "utf8")).toBe("alpha\n");
     const remote = (await sh(`cd ${WORK} && sha256sum out/sub/random.txt`)).slice(0, 64);
@@ -235,7 +235,7 @@ describe("downloadOutputs() on a real cluster", () => {
     const all = await downloadOutputs(target, { workingDir: WORK, globs: ["*"], outputDir: join(local, "all") });
     expect(all.files.map((f) => f.name).filter((n) => n.startsWith(".podkit-"))).toEqual([]);
     const none = await downloadOutputs(target, { workingDir: WORK, globs: ["nothing/**"], outputDir: join(local, "none") });
-    expect(none).toEqual({ files: [], refused: [], bytes: 0, verified: "sha256" });
+    expect(none).toEqual({ files: [], refused: [], bytes: 0, verified: "md5" });
   });
 
   test("refuses hostile outputs and writes nothing outside the output directory", async () => {
@@ -312,19 +312,19 @@ describe("other images and restrictive security contexts", () => {
         { name: longName, content: "long" },
       ],
     });
-    expect(up.verified).toBe("sha256");
+    expect(up.verified).toBe("md5");
     expect(await sh(`cd ${WORK} && id -u && cat in.txt && cat ${longName} && ls -ln in.txt | awk '{print $3}'`, restricted)).toBe("1000\ndebian\nlong1000\n");
     await sh(`cd ${WORK} && cp in.txt out.txt && ln -s /etc/shadow out-link.txt`, restricted);
     const outputDir = join(local, "debian");
     const down = await downloadOutputs(restricted, { workingDir: WORK, globs: ["*.txt", "d*/**"], outputDir });
     expect(down.files.map((f) => f.name)).toEqual([longName, "in.txt", "out.txt"]);
     expect(down.refused).toEqual([{ name: "out-link.txt", type: "symlink", reason: expect.stringMatching(/symbolic/) }]);
-    expect(down.verified).toBe("sha256");
+    expect(down.verified).toBe("md5");
     expect(await readFile(join(outputDir, longName), "utf8")).toBe("long");
   });
 
-  test("without sha256sum in the image, checks sizes and says so", async () => {
-    // Only the tools podkit needs, reached through PATH; sha256sum is not among them.
+  test("without md5sum or sha256sum in the image, checks sizes and says so", async () => {
+    // Only the tools podkit needs, reached through PATH; md5sum and sha256sum are not among them.
     // (Debian, because BusyBox's shell finds its own applets whatever PATH says.)
     const tools = ["/bin/sh", "/bin/tar", "/usr/bin/find", "/usr/bin/wc"];
     const bare = await createPod(`transfer-bare-${suffix}`, {
@@ -337,7 +337,7 @@ describe("other images and restrictive security contexts", () => {
       if (Date.now() > deadline) throw new Error("The bare pod's tools never appeared");
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(await sh("command -v sha256sum || echo none", bare)).toBe("none\n");
+    expect(await sh("command -v md5sum || command -v sha256sum || echo none", bare)).toBe("none\n");
     const up = await uploadInputs(bare, { workingDir: WORK, files: [{ name: "in.bin", content: randomBytes(10_000) }] });
     expect(up.verified).toBe("size");
     const down = await downloadOutputs(bare, { workingDir: WORK, globs: ["in.bin"], outputDir: join(local, "bare") });
@@ -468,8 +468,8 @@ describe("large files", () => {
       );
       expect(figures.up).toMatchObject({ size: BIG, sha256: digest });
       expect(figures.down).toMatchObject({ size: BIG, sha256: digest });
-      expect(figures.upVerified).toBe("sha256");
-      expect(figures.downVerified).toBe("sha256");
+      expect(figures.upVerified).toBe("md5");
+      expect(figures.downVerified).toBe("md5");
       expect(sha256(await readFile(figures.down.path))).toBe(digest);
       // The file is 200 MB; the transfers add buffers, never the file. What they add is
       // mostly garbage Buffers awaiting collection: V8 collects after about 64 MB of

@@ -24,6 +24,8 @@ export interface PackedFile {
   readonly name: string;
   readonly size: number;
   readonly sha256: string;
+  /** For the check in the container, whose cheapest digest tool is often `md5sum`. */
+  readonly md5: string;
 }
 
 /**
@@ -119,7 +121,7 @@ export interface PackOptions {
  * Packs the inputs into one tar stream, files one after another with backpressure (a file
  * is read only as fast as the stream is consumed), preceded by an entry for each parent
  * directory. Files are world-writable (0666, directories 0777) so that containers running
- * as any user can use them. `done` resolves with each file's size and sha256 once the
+ * as any user can use them. `done` resolves with each file's size, sha256 and md5 once the
  * archive is finalized, and rejects (after destroying the stream) when a file cannot be
  * read or no longer has the size it had when prepared.
  */
@@ -143,11 +145,13 @@ export function packInputs(inputs: readonly PreparedInput[], options: PackOption
           await writeEntry(pack, { name: `${dir}/`, type: "directory", mode: 0o777, mtime }, []);
         }
         const hash = createHash("sha256");
+        const md5 = createHash("md5");
         let size = 0;
         const chunks = "bytes" in input.source ? [input.source.bytes] : readExactly(input.source.path, input.size, input.name);
         const counted = (async function* () {
           for await (const chunk of chunks) {
             hash.update(chunk);
+            md5.update(chunk);
             size += chunk.byteLength;
             total += chunk.byteLength;
             yield chunk;
@@ -156,7 +160,7 @@ export function packInputs(inputs: readonly PreparedInput[], options: PackOption
         })();
         await writeEntry(pack, { name: input.name, type: "file", size: input.size, mode: 0o666, mtime }, counted);
         if (size !== input.size) throw new Error(`Cannot upload input file "${input.name}": expected ${input.size} bytes, read ${size}`);
-        packed.push({ name: input.name, size, sha256: hash.digest("hex") });
+        packed.push({ name: input.name, size, sha256: hash.digest("hex"), md5: md5.digest("hex") });
       }
       pack.finalize();
       return packed;

@@ -5,7 +5,7 @@ import { extractTar } from "./extract.ts";
 import { batchNames, LIST_SCRIPT, parseListing, selectOutputs } from "./_listing.ts";
 import { throttleProgress } from "./_progress.ts";
 import { retryOnConnectionLoss } from "./_retry.ts";
-import { remoteDigests, type RemoteDigests } from "./_verify.ts";
+import { digestMismatch, remoteDigests, type RemoteDigests } from "./_verify.ts";
 
 /** Options of {@link downloadOutputs}. */
 export interface DownloadOptions {
@@ -40,10 +40,10 @@ export interface DownloadResult {
   /** Content bytes written. */
   readonly bytes: number;
   /**
-   * How the files were checked against the container: `sha256` when `sha256sum` is
-   * available there, else `size`.
+   * How the files were checked against the container: size and `md5` when `md5sum` is
+   * available there, else size and `sha256` when `sha256sum` is, else `size` only.
    */
-  readonly verified: "sha256" | "size";
+  readonly verified: "md5" | "sha256" | "size";
 }
 
 /** An archive during which nothing moves for this long is stalled: it is cut and run again. */
@@ -61,9 +61,10 @@ const ARCHIVE_SCRIPT = 'cd "$1" || exit 90; shift; exec tar -c -f - "$@"';
  * 3. streams only those files out with `tar -c` and extracts them with
  *    {@link extractTar} (regular files only, nothing outside `outputDir`), accepting only
  *    the names that were listed, computing each file's size and sha256 on the way;
- * 4. checks each file's size and, when `sha256sum` exists in the container, its sha256
- *    against the file there (computed in the container while the archive streams). A
- *    difference throws, naming the file.
+ * 4. checks each file's size and digest against the file there (computed in the
+ *    container while the archive streams): md5 when the container has `md5sum` (the
+ *    cheapest for the container, whose CPU the transfer shares), else sha256 when it has
+ *    `sha256sum`, else the size only. A difference throws, naming the file.
  *
  * A step whose connection to the API server is lost (the API server restarting) is run
  * again, up to `retries` times.
@@ -98,7 +99,7 @@ export async function downloadOutputs(target: ExecTarget, options: DownloadOptio
   const selection = selectOutputs(await retryOnConnectionLoss(() => list(target, workingDir, signal), retry), options.globs);
   const refused: RefusedEntry[] = [...selection.refused];
   const files: OutputFile[] = [];
-  if (selection.files.length === 0) return { files, refused, bytes: 0, verified: "sha256" };
+  if (selection.files.length === 0) return { files, refused, bytes: 0, verified: "md5" };
 
   // The container's sizes and sha256 are computed while the archive streams (the files
   // are read twice, the second time from the page cache), so the check adds no step after
@@ -129,6 +130,7 @@ async function transfer(
   const { workingDir, signal, onProgress } = options;
   const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
   let received = 0;
+  const md5 = new Map<string, string>();
   const progress = throttleProgress(onProgress);
   for (const batch of batchNames(selection.files.map((entry) => entry.name))) {
     const wanted = new Set(batch);
@@ -185,6 +187,7 @@ async function transfer(
     progress.flush();
     files.push(...extracted.files);
     refused.push(...extracted.refused);
+    for (const [name, hex] of extracted.md5) md5.set(name, hex);
   }
 
   const got = new Set(files.map((file) => file.name));
@@ -193,7 +196,7 @@ async function transfer(
       throw new Error(`Output file "${entry.name}" was listed in ${where} but is missing from the archive`);
     }
   }
-  const verified = compare(where, await digests, files);
+  const verified = compare(where, await digests, files, md5);
   return { files, refused, bytes: files.reduce((sum, file) => sum + file.size, 0), verified };
 }
 
@@ -208,18 +211,18 @@ async function list(target: ExecTarget, workingDir: string, signal: AbortSignal 
   return parseListing(Buffer.concat(chunks));
 }
 
-function compare(where: string, remote: RemoteDigests, files: readonly OutputFile[]): DownloadResult["verified"] {
+function compare(where: string, remote: RemoteDigests, files: readonly OutputFile[], md5: ReadonlyMap<string, string>): DownloadResult["verified"] {
   for (const file of files) {
-    const found = remote.files.get(file.name);
-    if (found === undefined || found === "missing") {
+    const problem = digestMismatch({ size: file.size, sha256: file.sha256, md5: md5.get(file.name) ?? "" }, remote.files.get(file.name) ?? "missing", remote.algorithm);
+    if (problem?.what === "missing") {
       throw new Error(`Output file "${file.name}" is no longer a regular file in ${where}; it changed during the download`);
     }
-    if (found.size !== file.size) {
-      throw new Error(`Output file "${file.name}" arrived with ${file.size} bytes, but it has ${found.size} in ${where}`);
+    if (problem?.what === "size") {
+      throw new Error(`Output file "${file.name}" arrived with ${file.size} bytes, but it has ${problem.remote} in ${where}`);
     }
-    if (found.sha256 !== undefined && found.sha256 !== file.sha256) {
-      throw new Error(`Output file "${file.name}" arrived with sha256 ${file.sha256}, but it is ${found.sha256} in ${where}`);
+    if (problem?.what === "digest") {
+      throw new Error(`Output file "${file.name}" arrived with ${problem.algorithm} ${problem.local}, but it is ${problem.remote} in ${where}`);
     }
   }
-  return remote.hashed ? "sha256" : "size";
+  return remote.algorithm ?? "size";
 }

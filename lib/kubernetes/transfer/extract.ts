@@ -24,6 +24,8 @@ export interface ExtractTarResult {
   readonly files: readonly OutputFile[];
   /** Entries that were not written, with the reason. */
   readonly refused: readonly RefusedEntry[];
+  /** The md5 of each written file, by name, for a check against a container's `md5sum`. */
+  readonly md5: ReadonlyMap<string, string>;
 }
 
 const LINK_TYPES: Readonly<Record<string, string>> = {
@@ -83,6 +85,7 @@ export async function extractTar(
   const root = await realpath(outputDir);
   const files: OutputFile[] = [];
   const refused: RefusedEntry[] = [];
+  const md5 = new Map<string, string>();
   const written = new Set<string>();
   const knownDirs = new Set<string>();
   const accept = options.accept ?? (() => true);
@@ -126,6 +129,7 @@ export async function extractTar(
             await copyInto(first.path, parent, target);
             written.add(name);
             files.push({ name, path: target, size: first.size, sha256: first.sha256 });
+            md5.set(name, md5.get(first.name) as string);
             continue;
           }
         }
@@ -146,12 +150,13 @@ export async function extractTar(
         const parent = await ensureDirs(root, check.segments.slice(0, -1), knownDirs);
         const target = join(parent, check.segments[check.segments.length - 1] as string);
         const executable = ((header.mode ?? 0o644) & 0o111) !== 0;
-        const { size, sha256 } = await writeFile(entry, parent, target, executable ? 0o755 : 0o644);
+        const { size, sha256, md5: md5Hex } = await writeFile(entry, parent, target, executable ? 0o755 : 0o644);
         if (header.size !== undefined && size !== header.size) {
           throw new Error(`Cannot extract "${name}": the archive announced ${header.size} bytes but held ${size}`);
         }
         written.add(name);
         files.push({ name, path: target, size, sha256 });
+        md5.set(name, md5Hex);
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;
         refused.push({ name: header.name, type, reason: error.message });
@@ -170,7 +175,7 @@ export async function extractTar(
     }
     throw error;
   }
-  return { files, refused };
+  return { files, refused, md5 };
 }
 
 /** Copies `source` into `extract`, honouring backpressure, then ends it. */
@@ -250,16 +255,18 @@ async function writeFile(
   dir: string,
   target: string,
   mode: number,
-): Promise<{ size: number; sha256: string }> {
+): Promise<{ size: number; sha256: string; md5: string }> {
   const partial = join(dir, `.podkit-partial-${randomUUID()}`);
   const handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   const hash = createHash("sha256");
+  const md5 = createHash("md5");
   let size = 0;
   try {
     try {
       for await (const data of content) {
         const chunk = data as Buffer;
         hash.update(chunk);
+        md5.update(chunk);
         size += chunk.byteLength;
         let offset = 0;
         while (offset < chunk.byteLength) {
@@ -279,5 +286,5 @@ async function writeFile(
     }
     throw error;
   }
-  return { size, sha256: hash.digest("hex") };
+  return { size, sha256: hash.digest("hex"), md5: md5.digest("hex") };
 }

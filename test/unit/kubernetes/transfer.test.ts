@@ -10,6 +10,7 @@ import { checkInputNames, packInputs, prepareInputs } from "../../../lib/kuberne
 import { exitCodeOfStatus } from "../../../lib/kubernetes/transfer/_status.ts";
 
 const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
+const md5 = (data: Uint8Array | string): string => createHash("md5").update(data).digest("hex");
 
 /** Reads a tar archive back: every header, with the content of files. */
 async function unpack(archive: AsyncIterable<Buffer>): Promise<{ name: string; type: string; mode: number; content: Buffer }[]> {
@@ -84,12 +85,12 @@ describe("upload packing", () => {
       expect(content["conf/stream.txt"]?.toString()).toBe("node stream");
       expect(content["web.txt"]?.toString()).toBe("web stream");
       expect(packed).toEqual([
-        { name: "a.txt", size: 7, sha256: sha256("héllo\n") },
-        { name: "bytes.bin", size: 4, sha256: sha256(bytes) },
-        { name: "conf/deep/local.bin", size: 300_000, sha256: sha256(localBytes) },
-        { name: "conf/stream.txt", size: 11, sha256: sha256("node stream") },
-        { name: "web.txt", size: 10, sha256: sha256("web stream") },
-        { name: "empty", size: 0, sha256: sha256("") },
+        { name: "a.txt", size: 7, sha256: sha256("héllo\n"), md5: md5("héllo\n") },
+        { name: "bytes.bin", size: 4, sha256: sha256(bytes), md5: md5(bytes) },
+        { name: "conf/deep/local.bin", size: 300_000, sha256: sha256(localBytes), md5: md5(localBytes) },
+        { name: "conf/stream.txt", size: 11, sha256: sha256("node stream"), md5: md5("node stream") },
+        { name: "web.txt", size: 10, sha256: sha256("web stream"), md5: md5("web stream") },
+        { name: "empty", size: 0, sha256: sha256(""), md5: md5("") },
       ]);
       expect(progress.at(-1)).toBe(7 + 4 + 300_000 + 11 + 10);
       expect(entries.find((e) => e.name === "a.txt")?.mode).toBe(0o666);

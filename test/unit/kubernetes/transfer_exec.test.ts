@@ -26,8 +26,10 @@ interface FakeServer {
 /** What the scripted container holds, and how many archives it cuts in half. */
 const scripted = {
   files: {} as Record<string, string>,
-  /** A file whose sha256 the container misreports. */
+  /** A file whose digest the container misreports. */
   corrupt: undefined as string | undefined,
+  /** The digest tool the container has (BusyBox has both; md5sum is taken first). */
+  digest: "md5" as "md5" | "sha256" | "",
   truncate: 0,
   archives: 0,
   archive(names: readonly string[]): Buffer {
@@ -144,14 +146,16 @@ beforeAll(async () => {
           for (let i = 0; i < cut.length; i += 16 * 1024) socket.send(frame(1, cut.subarray(i, i + 16 * 1024)));
         } else if (script.includes("tar -x")) {
           break; // answers once its standard input is closed
-        } else if (script.includes("sha256sum")) {
+        } else if (script.includes("md5sum")) {
+          const algorithm = scripted.digest;
           const lines = names.map((n) => {
             const content = scripted.files[n];
             if (content === undefined) return "missing";
-            const digest = n === scripted.corrupt ? "0".repeat(64) : createHash("sha256").update(content).digest("hex");
+            if (algorithm === "") return `${Buffer.byteLength(content)} -`;
+            const digest = n === scripted.corrupt ? "0".repeat(algorithm === "md5" ? 32 : 64) : createHash(algorithm).update(content).digest("hex");
             return `${Buffer.byteLength(content)} ${digest}`;
           });
-          socket.send(frame(1, ["hash=1", ...lines, ""].join("\n")));
+          socket.send(frame(1, [`hash=${algorithm}`, ...lines, ""].join("\n")));
         }
         socket.send(success());
         socket.close();
@@ -323,13 +327,22 @@ describe("uploadInputs() against a scripted container", () => {
         { name: "nested/b.txt", content: "beta" },
       ],
     });
-    expect(result.verified).toBe("sha256");
+    expect(result.verified).toBe("md5");
     expect(scripted.files).toEqual({ "a.txt": "alpha", "nested/b.txt": "beta" });
 
     scripted.corrupt = "nested/b.txt";
     await expect(uploadInputs(target, { workingDir: "/work", files: [{ name: "nested/b.txt", content: "beta" }] })).rejects.toThrow(
+      /Input file "nested\/b.txt" arrived with md5 0{32} .*, 987bcab01b929eb2c07877b224215c92 was sent/,
+    );
+    // A container with sha256sum only is checked with it; one with neither, by size.
+    scripted.digest = "sha256";
+    expect((await uploadInputs(target, { workingDir: "/work", files: [{ name: "a.txt", content: "alpha" }] })).verified).toBe("sha256");
+    await expect(uploadInputs(target, { workingDir: "/work", files: [{ name: "nested/b.txt", content: "beta" }] })).rejects.toThrow(
       /Input file "nested\/b.txt" arrived with sha256 0{64}/,
     );
+    scripted.digest = "";
+    expect((await uploadInputs(target, { workingDir: "/work", files: [{ name: "nested/b.txt", content: "beta" }] })).verified).toBe("size");
+    scripted.digest = "md5";
     scripted.corrupt = undefined;
     await expect(uploadInputs(target, { workingDir: "relative", files: [] })).rejects.toThrow(TypeError);
   });
