@@ -18,6 +18,7 @@ import { type ClusterTarget, deletePods, ensureNamespace, kubectl, resolveTarget
 import { inputBlob } from "./input_blob.ts";
 import { clusterInfo, machineInfo } from "./machine.ts";
 import { PodWatcher } from "./pod_watcher.ts";
+import { buildCli } from "./contenders/podkit_cli.ts";
 import { headlineRatios, mergeResults, podkitProblems, renderMarkdown, type SuiteResult } from "./report.ts";
 import type { Mode, Scenario } from "./scenario.ts";
 import { concurrency, files, logs, memory, overhead, startup } from "./scenarios/mod.ts";
@@ -189,6 +190,11 @@ async function main(): Promise<number> {
   const scratchRoot = join(root, "scratch", suiteId);
   log(`podkit bench ${mode}: ${runs} run(s), namespace "${NAMESPACE}", kubeconfig ${target.kubeconfig}, kubectl ${target.kubectl}`);
 
+  const cliMeasured = scenarios.some((s) => s.contenders.includes("podkit-cli") && (contenders === undefined || contenders.includes("podkit-cli")));
+  if (cliMeasured) {
+    log("building dist/ (npm run build): the command line measured is the built one");
+    buildCli();
+  }
   await cleanup(target);
   const [machine, cluster] = [machineInfo(), await clusterInfo(target)];
   let watcher = new PodWatcher(target.kubeconfig, NAMESPACE);

@@ -2,6 +2,7 @@
 //   podkit run --image IMAGE -n NAMESPACE --kubeconfig PATH -- CMD ARGS…
 // one process per measurement, under /usr/bin/time (peak RSS, CPU) as kubectl is. Its
 // stdout (`main | <line>` per log line) is checked line by line as it arrives.
+import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Observation, Task } from "../case.ts";
@@ -10,8 +11,18 @@ import { LineChecker } from "../line_check.ts";
 import { measuredCommand, type CommandResult } from "../process_stats.ts";
 import { defaultsToIfNotPresent, workload } from "../workload.ts";
 
-/** The command line's entry point. */
-export const CLI_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "cli", "main.ts");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The command line's entry point as the package installs it: the built `dist/cli.js`. */
+export const CLI_MAIN = join(ROOT, "dist", "cli.js");
+
+/**
+ * Builds `dist/` from the working tree (`npm run build`), so that the command line measured
+ * is the one a user installs, of the code being measured. Runs once, before any measurement.
+ */
+export function buildCli(): void {
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+}
 
 /** What `podkit run --image` puts before each log line on stdout: the container's name. */
 const PREFIX = "main | ";

@@ -28,6 +28,7 @@ export function apiStatus(error: unknown): number | undefined {
  * ```ts
  * import { apiMessage } from "./api_error.ts";
  * apiMessage({ body: '{"kind":"Status","message":"pods \\"x\\" not found"}' }); // 'pods "x" not found'
+ * apiMessage(Object.assign(new Error("Unauthorized"), { name: "KubernetesHttpError", status: 401 })); // "Unauthorized (HTTP 401)"
  * ```
  */
 export function apiMessage(error: unknown): string {
@@ -43,6 +44,11 @@ export function apiMessage(error: unknown): string {
     return (body as { message: string }).message;
   }
   const message = error instanceof Error ? error.message : String(error);
+  // podkit's own REST calls: the server's word, then the status.
+  if (error instanceof Error && error.name === "KubernetesHttpError" && typeof (error as { status?: unknown }).status === "number") {
+    const status = (error as Error & { status: number }).status;
+    return message.includes(`HTTP ${status}`) ? message : `${message} (HTTP ${status})`;
+  }
   // client-node's ApiException message appends the body and every response header (a
   // proxy's Set-Cookie included): keep the status and the server's word only.
   const api = /^HTTP-Code: (\d+)\nMessage: ([^\n]*)/.exec(message);
