@@ -41,6 +41,9 @@ const CONFLICT_CODES = new Set(["EEXIST", "EISDIR", "ENOTDIR", "ENOTEMPTY", "ELO
 
 class Refusal extends Error {}
 
+/** Bytes of a file written with one `writev`. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 /**
  * Extracts a tar stream into `outputDir`, writing regular files only, and never anything
  * outside `outputDir`:
@@ -261,6 +264,21 @@ async function writeFile(
   const hash = createHash("sha256");
   const md5 = createHash("md5");
   let size = 0;
+  // The archive comes in the pieces of the WebSocket frames (tens of kilobytes): they are
+  // written in batches of about a mebibyte, one `writev` each, not one write per piece.
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const flush = async (): Promise<void> => {
+    let pending = batch;
+    batch = [];
+    batched = 0;
+    while (pending.length > 0) {
+      let { bytesWritten } = await handle.writev(pending);
+      // A short write: go on after what was written.
+      while (pending.length > 0 && bytesWritten >= (pending[0] as Buffer).byteLength) bytesWritten -= (pending.shift() as Buffer).byteLength;
+      if (bytesWritten > 0) pending[0] = (pending[0] as Buffer).subarray(bytesWritten);
+    }
+  };
   try {
     try {
       for await (const data of content) {
@@ -268,12 +286,11 @@ async function writeFile(
         hash.update(chunk);
         md5.update(chunk);
         size += chunk.byteLength;
-        let offset = 0;
-        while (offset < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, offset);
-          offset += bytesWritten;
-        }
+        batch.push(chunk);
+        batched += chunk.byteLength;
+        if (batched >= WRITE_BATCH_BYTES || batch.length >= 1024) await flush();
       }
+      await flush();
     } finally {
       await handle.close();
     }
