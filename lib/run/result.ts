@@ -108,7 +108,11 @@ export interface RefusedEntry {
   readonly reason: string;
 }
 
-/** A container whose log could not be read to its end. */
+/**
+ * A container whose log could not be read to its end, or in which a stretch may be missing
+ * (a log read again after the kubelet rotated it, whose current file began well after the
+ * last line read: the reason names the two timestamps).
+ */
 export interface IncompleteLog {
   /** The container's name. */
   readonly container: string;

@@ -61,7 +61,21 @@ export interface FollowLogsReport {
   readonly reopened: number;
   /** Set when the log could not be read to its end (e.g. the pod was deleted). */
   readonly incomplete?: string;
+  /**
+   * Stretches of the log that may be missing: a stream reopened from the cursor began, in
+   * the container's current log file, at least {@link ROTATION_GAP_MS} after the last line
+   * read, so the lines between (if any were written) were only in rotated files, which the
+   * kubelet serves only to a stream already reading them.
+   */
+  readonly missing?: readonly string[];
 }
+
+/**
+ * A reopened stream whose first line is this much newer than the cursor's tells of a
+ * possible gap. A rotation that skipped nothing leaves micro- to milliseconds between the
+ * last line of the renamed file and the first of the new one.
+ */
+export const ROTATION_GAP_MS = 1000;
 
 const decoder = new TextDecoder("utf-8");
 
@@ -98,6 +112,15 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
   const backoff = new Backoff(options.backoff);
   let lines = 0;
   let opened = 0;
+  const missing: string[] = [];
+  const report = (incomplete: string | undefined): FollowLogsReport => ({
+    lines,
+    reopened: Math.max(0, opened - 1),
+    ...(incomplete === undefined ? {} : { incomplete }),
+    ...(missing.length === 0 ? {} : { missing }),
+  });
+  // The cursor when a stream was reopened from it, until that stream's first line.
+  let reopenedAt: Pick<TimestampedLine, "order" | "timestamp"> | undefined;
 
   // The start of a line a stream ended in the middle of, when the server ended it cleanly:
   // the kubelet sends a line the runtime wrote in pieces (CRI "P" entries) piece by piece,
@@ -113,6 +136,11 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
     // Every line the container wrote carries the kubelet's timestamp; the kubelet's own
     // complaint that it cannot read the log (its container is being removed) does not.
     if (parsed.order === undefined && isKubeletLogError(raw)) return;
+    if (reopenedAt !== undefined && parsed.order !== undefined) {
+      const gap = gapAfter(reopenedAt, parsed);
+      if (gap !== undefined) missing.push(gap);
+      reopenedAt = undefined;
+    }
     if (!cursor.accept(parsed)) return;
     if (head?.order !== undefined && parsed.order !== undefined && parsed.order >= head.order) {
       // Read again whole (same timestamp), or only its rest (later): one line either way.
@@ -182,13 +210,15 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
       const sinceTime = cursor.sinceTime;
       stream = await source.open({ container, follow: !final, signal, ...(sinceTime === undefined ? {} : { sinceTime }) });
       opened += 1;
+      const order = cursor.order;
+      reopenedAt = order === undefined || sinceTime === undefined ? undefined : { order, timestamp: sinceTime };
       options.onActivity?.();
     } catch (error) {
       if (signal.aborted) break;
       const status = apiStatus(error);
-      if (status === 404) return report(lines, opened, `the pod is gone: ${(error as Error).message}`);
+      if (status === 404) return report(`the pod is gone: ${(error as Error).message}`);
       if ((status === 401 || status === 403) && backoff.attempts >= 3) {
-        return report(lines, opened, `the API server refused the log: ${(error as Error).message}`);
+        return report(`the API server refused the log: ${(error as Error).message}`);
       }
       await backoff.wait(signal).catch(() => undefined);
       continue;
@@ -232,7 +262,7 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
       const rest = splitter.takeRest();
       if (rest !== undefined) deliver(rest);
       if (head !== undefined) emit(head);
-      return report(lines, opened, undefined);
+      return report(undefined);
     }
     const rest = splitter.takeRest();
     if (clean && rest !== undefined) {
@@ -252,12 +282,15 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
       await backoff.wait(signal).catch(() => undefined);
     }
   }
-  return report(lines, opened, "stopped before the end of the log");
+  return report("stopped before the end of the log");
 }
 
-function report(lines: number, opened: number, incomplete: string | undefined): FollowLogsReport {
-  const reopened = Math.max(0, opened - 1);
-  return incomplete === undefined ? { lines, reopened } : { lines, reopened, incomplete };
+/** What may be missing between the cursor and the first line of a reopened stream, if anything. */
+function gapAfter(cursor: Pick<TimestampedLine, "order" | "timestamp">, first: Pick<TimestampedLine, "order" | "timestamp">): string | undefined {
+  if (first.order === undefined || cursor.order === undefined || first.order <= cursor.order) return undefined;
+  const ms = Date.parse(first.timestamp) - Date.parse(cursor.timestamp);
+  if (!(ms >= ROTATION_GAP_MS)) return undefined;
+  return `lines written between ${cursor.timestamp} and ${first.timestamp} may be missing: when the log was read again, its current file began ${(ms / 1000).toFixed(1)} s after the last line read, and the kubelet serves rotated files only to a stream already reading them`;
 }
 
 /**

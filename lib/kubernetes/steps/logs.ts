@@ -51,6 +51,7 @@ export class LogFollowers {
             const reason = this.#quietCutoffMs === undefined ? report.incomplete : `no line arrived for ${this.#quietCutoffMs} ms (waitForLogInterval) after the container ended`;
             ctx.record.incompleteLogs.push({ container, reason });
           }
+          for (const reason of report.missing ?? []) ctx.record.incompleteLogs.push({ container, reason });
           return report;
         });
       this.#followers.set(container, follower);

@@ -185,6 +185,44 @@ describe("followContainerLogs", () => {
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
   });
 
+  describe("a stream reopened after a rotation: what may be missing", () => {
+    // The follow stream reads the renamed file to its end; the container has stopped; the
+    // log is read again from the cursor, and the current file begins where it begins.
+    async function reopen(current: string): Promise<{ lines: string[]; missing: readonly string[] | undefined }> {
+      let opens = 0;
+      const lines: string[] = [];
+      const report = await followContainerLogs({
+        source: { open: async () => (opens++ === 0 ? whole("2026-01-01T10:00:00.100Z 1\n2026-01-01T10:00:00.200Z 2\n") : whole(current)) },
+        container: "main",
+        signal: AbortSignal.timeout(5000),
+        onLine: (l) => lines.push(l.line),
+        terminated: () => opens >= 1,
+        backoff: { initialMs: 1, maxMs: 2 },
+      });
+      return { lines, missing: report.missing };
+    }
+
+    it("says which stretch may be missing when the current file begins seconds after the cursor", async () => {
+      const { lines, missing } = await reopen("2026-01-01T10:00:03.700Z 900000\n2026-01-01T10:00:03.701Z 900001\n");
+      expect(lines).toEqual(["1", "2", "900000", "900001"]);
+      expect(missing).toEqual([
+        "lines written between 2026-01-01T10:00:00.200Z and 2026-01-01T10:00:03.700Z may be missing: when the log was read again, its current file began 3.5 s after the last line read, and the kubelet serves rotated files only to a stream already reading them",
+      ]);
+    });
+
+    it("says nothing when the current file begins right after the cursor (a rotation that skipped nothing)", async () => {
+      const { lines, missing } = await reopen("2026-01-01T10:00:00.203Z 3\n");
+      expect(lines).toEqual(["1", "2", "3"]);
+      expect(missing).toBeUndefined();
+    });
+
+    it("says nothing when the current file still holds the cursor's line", async () => {
+      const { lines, missing } = await reopen("2026-01-01T10:00:00.100Z 1\n2026-01-01T10:00:00.200Z 2\n2026-01-01T10:00:05.000Z 3\n");
+      expect(lines).toEqual(["1", "2", "3"]);
+      expect(missing).toBeUndefined();
+    });
+  });
+
   describe("a line the runtime wrote in two pieces, the stream ending between them", () => {
     // The kubelet sends the pieces of a line (CRI "P" then "F" entries) one after the other,
     // the first with the line's timestamp: "TS1 3" then "72225\n". A follow stream that ends
