@@ -116,6 +116,8 @@ const CLOSED = 3;
 const FRAME_BYTES = 64 * 1024 - 1;
 /** Pause reading stdin while this much is queued on the socket. */
 const SEND_HIGH_WATER = 1024 * 1024;
+/** Frame buffers kept for reuse: enough for what the socket may hold queued. */
+const MAX_SPARE_FRAMES = 32;
 
 /**
  * Runs a command in a container over the `v5.channel.k8s.io` WebSocket protocol
@@ -320,14 +322,21 @@ export async function execInPod(
   });
 }
 
-/** Streams `stdin` as channel-0 frames, waiting while the socket's buffer is full. */
+/**
+ * Streams `stdin` as channel-0 frames, waiting while the socket's buffer is full. Frames
+ * are cut into buffers that are used again once the socket has written them, so a large
+ * upload allocates a few mebibytes, not its own size, and the garbage collector stays idle.
+ */
 async function sendStdin(ws: ChannelSocket, stdin: NonNullable<ExecOptions["stdin"]>, active: () => void): Promise<void> {
-  const send = (frame: Buffer): Promise<void> =>
+  const spare: Buffer[] = [];
+  const send = (frame: Buffer, buffer: Buffer | undefined): Promise<void> =>
     new Promise((resolve, reject) =>
       ws.send(frame, (error) => {
         if (error) {
           reject(error);
         } else {
+          // Written: the socket holds no reference to it any more.
+          if (buffer !== undefined && spare.length < MAX_SPARE_FRAMES) spare.push(buffer);
           active();
           resolve();
         }
@@ -340,16 +349,17 @@ async function sendStdin(ws: ChannelSocket, stdin: NonNullable<ExecOptions["stdi
     for (let offset = 0; offset < chunk.length; offset += FRAME_BYTES) {
       if (ws.readyState !== OPEN) throw new Error("the connection is closed");
       const piece = chunk.subarray(offset, offset + FRAME_BYTES);
-      const frame = Buffer.allocUnsafe(piece.length + 1);
+      const buffer = spare.pop() ?? Buffer.allocUnsafeSlow(FRAME_BYTES + 1);
+      const frame = buffer.subarray(0, piece.length + 1);
       frame[0] = STDIN;
       piece.copy(frame, 1);
-      const sent = send(frame);
+      const sent = send(frame, buffer);
       if (ws.bufferedAmount > SEND_HIGH_WATER) await sent;
       else sent.catch(() => undefined);
     }
   }
   if (ws.readyState !== OPEN) throw new Error("the connection is closed");
-  await send(Buffer.from([CLOSE, STDIN]));
+  await send(Buffer.from([CLOSE, STDIN]), undefined);
 }
 
 /** Opens the WebSocket, or rejects with the signal's reason when aborted first. */
