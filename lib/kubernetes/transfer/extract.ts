@@ -182,11 +182,39 @@ export async function extractTar(
 }
 
 /** Copies `source` into `extract`, honouring backpressure, then ends it. */
+/**
+ * Writes the source's chunks into the extractor as they come, with backpressure. Chunks
+ * are taken from `data` events one by one, as they arrived: an async iterator would join
+ * everything buffered into a new buffer first, one more copy of the whole archive.
+ */
 async function feed(source: Readable, extract: Extract): Promise<void> {
   try {
-    for await (const chunk of source) {
-      if (!extract.write(chunk as Buffer)) await drained(extract);
-    }
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        if (extract.write(chunk)) return;
+        source.pause();
+        drained(extract).then(
+          () => source.resume(),
+          (error: unknown) => finish(error),
+        );
+      };
+      const onEnd = (): void => finish(undefined);
+      const onError = (error: unknown): void => finish(error);
+      // A source destroyed without an error (the download was abandoned) never ends.
+      const onClose = (): void => finish(source.readableEnded ? undefined : new Error("The archive stream closed before its end"));
+      const finish = (error: unknown): void => {
+        source.off("data", onData);
+        source.off("end", onEnd);
+        source.off("error", onError);
+        source.off("close", onClose);
+        if (error === undefined) resolve();
+        else reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      source.on("data", onData);
+      source.on("end", onEnd);
+      source.on("error", onError);
+      source.on("close", onClose);
+    });
     // streamx's end() takes no callback; the typings only know Node's overloads.
     (extract as unknown as { end(): void }).end();
   } catch (error) {
