@@ -92,7 +92,8 @@ const decoder = new TextDecoder("utf-8");
  * larger pieces — but only once that read is seen to begin before the cursor: the kubelet
  * reads only the container's current log file, so a read that begins after the cursor
  * means the file was rotated past it, and the follow stream, which still reads the
- * rotated file, goes on.
+ * rotated file, goes on. Once the follow stream has delivered a line past the first line
+ * of the current file, the cursor is in that file again, and the rest is read again.
  *
  * @example
  * ```ts
@@ -166,10 +167,11 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
    * between the cursor and the current file was rotated away): its iterator and the
    * chunks already read from it. Otherwise undefined, and the read is closed.
    */
-  const readRest = async (): Promise<{ stream: LogStream; chunks: AsyncIterator<Uint8Array>; read: Uint8Array[] } | undefined> => {
+  const readRest = async (): Promise<{ stream: LogStream; chunks: AsyncIterator<Uint8Array>; read: Uint8Array[] } | { rotatedAt: string } | undefined> => {
     const last = cursor.order;
     const sinceTime = cursor.sinceTime;
     if (last === undefined || sinceTime === undefined) return undefined;
+    let rotatedAt: string | undefined;
     let stream: LogStream;
     try {
       stream = await source.open({ container, follow: false, signal, sinceTime });
@@ -191,13 +193,15 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
         if (newline === -1) continue;
         const first = parseLogLine(decoder.decode(bytes.subarray(0, newline)));
         if (first.order !== undefined && first.order < last) return { stream, chunks, read };
+        // The current file begins after the cursor: it was rotated past it.
+        rotatedAt = first.order;
         break;
       }
     } catch {
       // Broken: the follow stream goes on.
     }
     stream.destroy?.();
-    return undefined;
+    return rotatedAt === undefined ? undefined : { rotatedAt };
   };
 
   while (!signal.aborted) {
@@ -226,6 +230,9 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
 
     let clean = false;
     let tried = final;
+    // The first line of the current file, when a read of the rest began there (after the
+    // cursor): the rest is read again once the follow stream has got past it.
+    let rotatedAt: string | undefined;
     try {
       let chunks = stream[Symbol.asyncIterator]();
       while (true) {
@@ -233,11 +240,18 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
         if (next.done === true) break;
         options.onActivity?.();
         deliverChunk(splitter, next.value);
+        const order = cursor.order;
+        if (rotatedAt !== undefined && order !== undefined && order > rotatedAt) {
+          rotatedAt = undefined;
+          tried = false;
+        }
         if (!tried && options.terminated()) {
-          // Tried once per stream: the follow stream waits, unread, meanwhile.
+          // Tried once per stream and file: the follow stream waits, unread, meanwhile.
           tried = true;
           const rest = await readRest();
-          if (rest !== undefined) {
+          if (rest !== undefined && "rotatedAt" in rest) {
+            rotatedAt = rest.rotatedAt;
+          } else if (rest !== undefined) {
             final = true;
             stream.destroy?.();
             stream = rest.stream;

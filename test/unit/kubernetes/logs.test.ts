@@ -144,6 +144,45 @@ describe("followContainerLogs", () => {
     expect(report.incomplete).toBeUndefined();
   });
 
+  it("reads the rest without following once the follow stream has got past the start of the rotated-to file", async () => {
+    const kubelet = new FakeKubelet();
+    for (let i = 1; i <= 20; i++) kubelet.add(`2026-01-01T10:00:00.${String(i).padStart(3, "0")}Z`, `line ${i}`);
+    // The current file begins at line 5: lines 1-4 are only in the rotated file.
+    const current = (sinceTime: string | undefined): string =>
+      kubelet.text(sinceTime).split("\n").filter((l) => l !== "" && Number(l.split(" line ")[1]) >= 5).map((l) => `${l}\n`).join("");
+    let terminated = false;
+    let followLines = 0;
+    const lines: string[] = [];
+    const report = await followContainerLogs({
+      source: source(kubelet, [
+        async function* (text) {
+          // One line per chunk, far behind: the container ends after the second.
+          for (const line of text.split(/(?<=\n)/)) {
+            followLines += 1;
+            if (followLines === 2) terminated = true;
+            yield Buffer.from(line);
+          }
+        },
+        (_text, request) => whole(current(request.sinceTime)),
+        (_text, request) => whole(current(request.sinceTime)),
+      ]),
+      container: "main",
+      signal: AbortSignal.timeout(5000),
+      onLine: (l) => lines.push(l.line),
+      terminated: () => terminated,
+      backoff: { initialMs: 1, maxMs: 2 },
+    });
+    expect(lines).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
+    // Refused at line 2 (the current file begins at line 5), read again once line 6 was in.
+    expect(kubelet.requests.map((r) => [r.follow, r.sinceTime])).toEqual([
+      [true, undefined],
+      [false, "2026-01-01T10:00:00.002Z"],
+      [false, "2026-01-01T10:00:00.006Z"],
+    ]);
+    expect(followLines).toBe(6);
+    expect(report).toEqual({ lines: 20, reopened: 2 });
+  });
+
   it("reads the final, unterminated line once the container has ended", async () => {
     const kubelet = new FakeKubelet();
     kubelet.add("2026-01-01T10:00:00Z", "a");
