@@ -1,12 +1,16 @@
-// Where the time of following a log goes: the same log, read three ways, each from a fresh
+// Where the time of following a log goes: the same log, read five ways, each from a fresh
 // pod that printed `seq 1 N` and then sleeps (N small enough that the kubelet does not
 // rotate the file): `kubectl logs -f --timestamps`; a bare HTTPS read of the same follow
-// stream that only counts newlines (the transport, nothing of podkit); podkit's
+// stream that only counts newlines (the transport, nothing of podkit); the same over
+// HTTP/2 (`node:http2`, which kubectl's Go client speaks); a bare HTTPS read without
+// following (the server's pace, in the larger pieces it sends then); podkit's
 // `followContainerLogs` (the transport, plus splitting, decoding, ordering, keeping). Prints
 // time to the N-th line, the reader's CPU time and how many chunks the stream came in.
-// Usage: node bench/probes/log_stream.ts [lines] [rounds]
+// Usage: node bench/probes/log_stream.ts [lines] [rounds] [readers, e.g. "HTTP/2,podkit"]
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import * as http2 from "node:http2";
+import type { RequestOptions } from "node:https";
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubernetesClient } from "../../lib/kubernetes/client.ts";
 import { openStream } from "../../lib/kubernetes/http.ts";
@@ -15,6 +19,8 @@ import { deletePods, ensureNamespace, kubectl, resolveTarget } from "../cluster.
 
 const lines = Number(process.argv[2] ?? 200_000);
 const rounds = Number(process.argv[3] ?? 3);
+// Readers whose label contains one of these words (comma-separated), e.g. "HTTP/2,HTTPS follow".
+const only = process.argv[4]?.split(",");
 const namespace = process.env["PODKIT_BENCH_NAMESPACE"] ?? "podkit-bench";
 const target = resolveTarget();
 const kubeConfig = new KubeConfig();
@@ -63,10 +69,11 @@ function withKubectl(pod: string): Promise<Reading> {
   });
 }
 
-async function bare(pod: string): Promise<Reading> {
+function bare(follow: boolean) {
+  return async (pod: string): Promise<Reading> => {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const response = await openStream(kubeConfig, `/api/v1/namespaces/${namespace}/pods/${pod}/log`, { follow: "true", timestamps: "true" }, { signal: AbortSignal.timeout(300_000) });
+  const response = await openStream(kubeConfig, `/api/v1/namespaces/${namespace}/pods/${pod}/log`, { follow: String(follow), timestamps: "true" }, { signal: AbortSignal.timeout(300_000) });
   let seen = 0;
   let chunks = 0;
   for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -75,6 +82,29 @@ async function bare(pod: string): Promise<Reading> {
     if (seen >= lines) break;
   }
   response.destroy();
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, chunks };
+  };
+}
+
+async function bareHttp2(pod: string): Promise<Reading> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const tls: RequestOptions = {};
+  await kubeConfig.applyToHTTPSOptions(tls);
+  const server = kubeConfig.getCurrentCluster()?.server ?? "";
+  const session = http2.connect(server, { ca: tls.ca, cert: tls.cert, key: tls.key } as http2.SecureClientSessionOptions);
+  const headers = Object.fromEntries(Object.entries((tls.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+  const stream = session.request({ ...headers, ":path": `/api/v1/namespaces/${namespace}/pods/${pod}/log?follow=true&timestamps=true` });
+  let seen = 0;
+  let chunks = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks++;
+    seen += countNewlines(chunk);
+    if (seen >= lines) break;
+  }
+  stream.destroy();
+  session.close();
   const used = process.cpuUsage(cpu);
   return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, chunks };
 }
@@ -105,14 +135,20 @@ async function podkit(pod: string): Promise<Reading> {
   return { ms, cpuMs: (used.user + used.system) / 1000, chunks };
 }
 
-const readers = { "kubectl logs -f --timestamps": withKubectl, "bare HTTPS follow stream": bare, "podkit followContainerLogs": podkit } as const;
+const readers = {
+  "kubectl logs -f --timestamps": withKubectl,
+  "bare HTTPS follow stream": bare(true),
+  "bare HTTP/2 follow stream": bareHttp2,
+  "bare HTTPS read, not following": bare(false),
+  "podkit followContainerLogs": podkit,
+} as const;
 await ensureNamespace(target, namespace);
 await deletePods(target, namespace);
 const results = new Map<string, Reading[]>();
 try {
   for (let round = 1; round <= rounds; round++) {
-    for (const [label, read] of Object.entries(readers)) {
-      const pod = `probe-${round}-${label.split(" ")[0]}`;
+    for (const [label, read] of Object.entries(readers).filter(([label]) => only === undefined || only.some((word) => label.includes(word)))) {
+      const pod = `probe-${round}-${label.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/-+$/, "")}`;
       await freshPod(pod);
       const reading = await read(pod);
       console.log(`round ${round} ${label}: ${reading.ms.toFixed(0)} ms, CPU ${reading.cpuMs.toFixed(0)} ms, ${reading.chunks} chunks`);

@@ -1,6 +1,6 @@
 import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
 import { apiStatus } from "./api_error.ts";
-import { KubernetesHttpError, openStream, toHttpError } from "./http.ts";
+import { KubernetesHttpError, openBodyStream, openStream, toHttpError } from "./http.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
 import { transportFor } from "./transport/transport.ts";
 import { LineSplitter } from "./logs/line_splitter.ts";
@@ -178,7 +178,7 @@ export class KubernetesClient {
   logSource(namespace: string, pod: string): LogSource {
     return {
       open: async (request: LogStreamRequest) => {
-        const response = await openStream(
+        return await openBodyStream(
           this.kubeConfig,
           `${pods(namespace)}/${encodeURIComponent(pod)}/log`,
           {
@@ -189,7 +189,6 @@ export class KubernetesClient {
           },
           { signal: request.signal },
         );
-        return response as AsyncIterable<Buffer> & { destroy(): void };
       },
     };
   }

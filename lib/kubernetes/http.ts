@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import * as http from "node:http";
 import type { ClusterAccess } from "./kubeconfig.ts";
-import { transportFor } from "./transport/transport.ts";
+import { transportFor, type StreamResponse } from "./transport/transport.ts";
 
 /**
  * The API server answered a streaming request with an error status. `message` is the
@@ -79,7 +79,44 @@ export async function openStream(
   throw toHttpError(status, await readErrorBody(response), `GET ${path}`);
 }
 
-async function readErrorBody(response: IncomingMessage): Promise<string> {
+/**
+ * Opens a long-lived GET (a container's log) like {@link openStream}, over HTTP/2 where
+ * the runtime and the cluster allow it (`transport.stream`); the body is read with
+ * backpressure and ends or errors as the server or the connection does.
+ *
+ * @throws {KubernetesHttpError} when the server answers with an error status
+ * @example
+ * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { openBodyStream } from "./http.ts";
+ * const kc = new KubeConfig();
+ * kc.loadFromDefault();
+ * const body = await openBodyStream(kc, "/api/v1/namespaces/default/pods/demo/log", { follow: "true" }, {
+ *   signal: AbortSignal.timeout(10_000),
+ * });
+ * for await (const chunk of body) process.stdout.write(chunk);
+ * ```
+ */
+export async function openBodyStream(
+  kubeConfig: ClusterAccess,
+  path: string,
+  query: Readonly<Record<string, string | undefined>>,
+  options: OpenStreamOptions,
+): Promise<StreamResponse> {
+  const response = await transportFor(kubeConfig).stream({
+    method: "GET",
+    path,
+    query,
+    headers: { Accept: "application/json, */*" },
+    signal: options.signal,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+  });
+  const status = response.statusCode;
+  if (status >= 200 && status < 300) return response;
+  throw toHttpError(status, await readErrorBody(response), `GET ${path}`);
+}
+
+async function readErrorBody(response: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of response as AsyncIterable<Buffer>) {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { ClusterAccess } from "../kubeconfig.ts";
+import { http2Allowed, requestOverHttp2, type StreamResponse } from "./http2.ts";
 import type { ChannelSocket, KubernetesTransport, TransportRequest } from "./transport.ts";
 
 /**
@@ -29,7 +30,42 @@ const keepAliveAgent = new https.Agent({ keepAlive: true, keepAliveMsecs: 30_000
 export function nodeHttpsTransport(kubeConfig: ClusterAccess): KubernetesTransport {
   return {
     request: (request) => send(kubeConfig, request),
+    stream: (request) => stream(kubeConfig, request),
     openChannels: (path, onFrame) => openChannels(kubeConfig, path, onFrame),
+  };
+}
+
+async function stream(kubeConfig: ClusterAccess, request: TransportRequest): Promise<StreamResponse> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
+  const url = new URL(`${cluster.server.replace(/\/+$/, "")}${request.path}`);
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
+  const tls: https.RequestOptions = {};
+  await kubeConfig.applyToHTTPSOptions(tls);
+  if (request.method === "GET" && request.body === undefined && http2Allowed(url.origin, tls, Boolean(cluster.proxyUrl))) {
+    const headers: Record<string, string> = { "user-agent": "podkit", ...(tls.headers as Record<string, string> | undefined), ...request.headers };
+    try {
+      return await requestOverHttp2({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        headers,
+        tls,
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+        ...(request.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: request.idleTimeoutMs }),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "PODKIT_NO_HTTP2") throw error;
+    }
+  }
+  const response = await send(kubeConfig, request);
+  return {
+    statusCode: response.statusCode ?? 0,
+    [Symbol.asyncIterator]: () => (response as AsyncIterable<Buffer>)[Symbol.asyncIterator](),
+    destroy: () => {
+      response.destroy();
+    },
   };
 }
 

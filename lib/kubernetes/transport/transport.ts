@@ -1,6 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { ClusterAccess } from "../kubeconfig.ts";
+import type { StreamResponse } from "./http2.ts";
 import { nodeHttpsTransport } from "./node_https.ts";
+
+export type { StreamResponse } from "./http2.ts";
 
 /** One request to the API server. */
 export interface TransportRequest {
@@ -67,6 +70,12 @@ export interface KubernetesTransport {
    * ends it and errors when the connection breaks or is aborted.
    */
   request(request: TransportRequest): Promise<IncomingMessage>;
+  /**
+   * Sends a GET whose body is a long-lived stream (a followed log) and resolves once the
+   * response's head has arrived: over HTTP/2 where the runtime and the cluster allow it
+   * (the server's many small flushes then cost the client far less), else as `request`.
+   */
+  stream(request: TransportRequest): Promise<StreamResponse>;
   /**
    * Opens a `channel.k8s.io` WebSocket (exec) at `path`, offering `v5.channel.k8s.io` and
    * the older versions. Every binary frame is handed to `onFrame` with its channel number,
