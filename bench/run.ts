@@ -190,9 +190,9 @@ async function main(): Promise<number> {
   const scratchRoot = join(root, "scratch", suiteId);
   log(`podkit bench ${mode}: ${runs} run(s), namespace "${NAMESPACE}", kubeconfig ${target.kubeconfig}, kubectl ${target.kubectl}`);
 
-  const cliMeasured = scenarios.some((s) => s.contenders.includes("podkit-cli") && (contenders === undefined || contenders.includes("podkit-cli")));
-  if (cliMeasured) {
-    log("building dist/ (npm run build): the command line measured is the built one");
+  const measured = (id: ContenderId): boolean => scenarios.some((s) => s.contenders.includes(id) && (contenders === undefined || contenders.includes(id)));
+  if (measured("podkit") || measured("podkit-cli")) {
+    log("building dist/ (npm run build): the library and the command line measured are the built ones");
     buildCli();
   }
   await cleanup(target);

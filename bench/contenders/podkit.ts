@@ -1,8 +1,8 @@
 // podkit as its README shows it: describe the pod, compile, run with the Kubernetes runner.
+// It is the built package (dist/, as `import … from "podkit"` loads it once installed), which
+// the suite builds when it starts; the types come from the sources it is built from.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pod } from "../../lib/mod.ts";
-import { KubernetesRunner } from "../../lib/kubernetes/mod.ts";
 import type { RunEvent } from "../../lib/run/events.ts";
 import type { RunResult } from "../../lib/run/result.ts";
 import type { Observation, Task } from "../case.ts";
@@ -12,6 +12,10 @@ import { LineChecker } from "../line_check.ts";
 import { CONCURRENCY_OUTPUT, FILES, PULL_POLICY, workload } from "../workload.ts";
 
 const CONTAINER = "main";
+
+const dist = (name: string): string => new URL(`../../dist/${name}.js`, import.meta.url).href;
+const { pod } = (await import(dist("mod"))) as typeof import("../../lib/mod.ts");
+const { KubernetesRunner } = (await import(dist("kubernetes"))) as typeof import("../../lib/kubernetes/mod.ts");
 
 function steps(r: RunResult): Record<string, number> {
   const out: Record<string, number> = {};
