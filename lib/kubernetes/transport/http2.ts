@@ -24,9 +24,11 @@ export interface Http2Request {
   readonly idleTimeoutMs?: number;
 }
 
-/** A session and the streams open on it. */
+/** A session, whether it is connected yet, and the streams open or about to open on it. */
 interface Pooled {
   readonly session: Http2.ClientHttp2Session;
+  /** Resolves once the session speaks HTTP/2; rejects as `requestOverHttp2` documents. */
+  readonly ready: Promise<void>;
   active: number;
 }
 
@@ -37,7 +39,15 @@ interface Pooled {
 const STREAM_WINDOW = 4 * 1024 * 1024;
 const SESSION_WINDOW = 16 * 1024 * 1024;
 
-const sessions = new Map<string, Pooled>();
+/**
+ * Streams opened on one session at most; more open another session. API servers allow
+ * 100 to 1 000 concurrent streams per connection (Go's default is 250) and hold the
+ * rest back, and a followed log's stream stays open as long as its container runs: a
+ * queued one would wait for another run to end.
+ */
+const MAX_STREAMS_PER_SESSION = 100;
+
+const sessions = new Map<string, Pooled[]>();
 /** Origins (with their TLS identity) that did not speak HTTP/2: HTTP/1.1 from then on. */
 const refused = new Set<string>();
 
@@ -68,48 +78,62 @@ export function http2Allowed(origin: string, tls: RequestOptions, proxied: boole
  */
 export async function requestOverHttp2(request: Http2Request): Promise<StreamResponse> {
   module ??= await import("node:http2");
-  const http2 = module;
-  const key = poolKey(request.origin, request.tls);
-  const pooled = await session(http2, key, request);
-  const headers: Http2.OutgoingHttpHeaders = { ":method": "GET", ":path": request.path };
-  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
-  if (request.tls.auth !== undefined && request.tls.auth !== null && headers["authorization"] === undefined) {
-    headers["authorization"] = `Basic ${Buffer.from(request.tls.auth).toString("base64")}`;
-  }
-  request.signal?.throwIfAborted();
-  const stream = pooled.session.request(headers, { endStream: true, ...(request.signal === undefined ? {} : { signal: request.signal }) });
-  pooled.active += 1;
-  pooled.session.ref();
-  stream.once("close", () => {
-    pooled.active -= 1;
-    if (pooled.active === 0 && !pooled.session.destroyed) pooled.session.unref();
-  });
-  const idleMs = request.idleTimeoutMs;
-  if (idleMs !== undefined) {
-    stream.setTimeout(idleMs, () => stream.destroy(new Error(`No data from the API server for ${idleMs} ms`)));
-  }
-  const status = await new Promise<number>((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    stream.once("error", onError);
-    stream.once("response", (head) => {
-      stream.off("error", onError);
-      resolve(Number(head[":status"] ?? 0));
+  const pooled = reserve(module, poolKey(request.origin, request.tls), request);
+  let opened = false;
+  try {
+    await pooled.ready;
+    const headers: Http2.OutgoingHttpHeaders = { ":method": "GET", ":path": request.path };
+    for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+    if (request.tls.auth !== undefined && request.tls.auth !== null && headers["authorization"] === undefined) {
+      headers["authorization"] = `Basic ${Buffer.from(request.tls.auth).toString("base64")}`;
+    }
+    request.signal?.throwIfAborted();
+    const stream = pooled.session.request(headers, { endStream: true, ...(request.signal === undefined ? {} : { signal: request.signal }) });
+    opened = true;
+    pooled.session.ref();
+    stream.once("close", () => release(pooled));
+    const idleMs = request.idleTimeoutMs;
+    if (idleMs !== undefined) {
+      stream.setTimeout(idleMs, () => stream.destroy(new Error(`No data from the API server for ${idleMs} ms`)));
+    }
+    const status = await new Promise<number>((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      stream.once("error", onError);
+      stream.once("response", (head) => {
+        stream.off("error", onError);
+        resolve(Number(head[":status"] ?? 0));
+      });
     });
-  });
-  // Errors after the head reach the reader through the iterator.
-  stream.on("error", () => undefined);
-  return {
-    statusCode: status,
-    [Symbol.asyncIterator]: () => (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](),
-    destroy: () => {
-      stream.destroy();
-    },
-  };
+    // Errors after the head reach the reader through the iterator.
+    stream.on("error", () => undefined);
+    return {
+      statusCode: status,
+      [Symbol.asyncIterator]: () => (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](),
+      destroy: () => {
+        stream.destroy();
+      },
+    };
+  } catch (error) {
+    if (!opened) release(pooled);
+    throw error;
+  }
 }
 
-async function session(http2: typeof Http2, key: string, request: Http2Request): Promise<Pooled> {
-  const existing = sessions.get(key);
-  if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
+/** A place for one stream on a session with room, connecting a new session if none has. */
+function reserve(http2: typeof Http2, key: string, request: Http2Request): Pooled {
+  const pool = sessions.get(key) ?? [];
+  const existing = pool.find((p) => p.active < MAX_STREAMS_PER_SESSION && !p.session.closed && !p.session.destroyed);
+  const pooled = existing ?? connect(http2, key, request);
+  pooled.active += 1;
+  return pooled;
+}
+
+function release(pooled: Pooled): void {
+  pooled.active -= 1;
+  if (pooled.active === 0 && !pooled.session.destroyed) pooled.session.unref();
+}
+
+function connect(http2: typeof Http2, key: string, request: Http2Request): Pooled {
   const tls = request.tls;
   const created = http2.connect(request.origin, {
     ...(tls.ca === undefined ? {} : { ca: tls.ca }),
@@ -122,15 +146,21 @@ async function session(http2: typeof Http2, key: string, request: Http2Request):
     ...(tls.checkServerIdentity === undefined ? {} : { checkServerIdentity: tls.checkServerIdentity }),
     settings: { initialWindowSize: STREAM_WINDOW },
   });
-  const pooled: Pooled = { session: created, active: 0 };
-  sessions.set(key, pooled);
+  // Errors reach the streams and the `ready` promise; without a listener they would be thrown.
+  created.on("error", () => undefined);
   const forget = (): void => {
-    if (sessions.get(key) === pooled) sessions.delete(key);
+    const left = (sessions.get(key) ?? []).filter((p) => p.session !== created);
+    if (left.length === 0) sessions.delete(key);
+    else sessions.set(key, left);
   };
   created.on("close", forget);
   created.on("goaway", forget);
-  created.on("error", forget);
-  await new Promise<void>((resolve, reject) => {
+  const noHttp2 = (cause?: unknown): Error => {
+    // The server answered TLS but chose HTTP/1.1 (ALPN): remember it.
+    refused.add(key);
+    return Object.assign(new Error(`${request.origin} does not speak HTTP/2`), { code: "PODKIT_NO_HTTP2", ...(cause === undefined ? {} : { cause }) });
+  };
+  const ready = new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => {
       created.off("connect", onConnect);
       reject(error);
@@ -141,25 +171,30 @@ async function session(http2: typeof Http2, key: string, request: Http2Request):
     };
     created.once("error", onError);
     created.once("connect", onConnect);
-  }).catch((error: unknown) => {
-    forget();
-    created.destroy();
-    // The server answered TLS but chose HTTP/1.1 (ALPN): remember it.
-    if ((error as NodeJS.ErrnoException).code === "ERR_HTTP2_ERROR" || created.alpnProtocol === "http/1.1") {
-      refused.add(key);
-      throw Object.assign(new Error(`${request.origin} does not speak HTTP/2`), { code: "PODKIT_NO_HTTP2", cause: error });
-    }
-    throw error;
-  });
-  if (created.alpnProtocol !== "h2") {
-    forget();
-    created.destroy();
-    refused.add(key);
-    throw Object.assign(new Error(`${request.origin} does not speak HTTP/2`), { code: "PODKIT_NO_HTTP2" });
-  }
-  created.setLocalWindowSize(SESSION_WINDOW);
-  created.unref();
-  created.on("error", () => undefined);
+  }).then(
+    () => {
+      if (created.alpnProtocol !== "h2") {
+        forget();
+        created.destroy();
+        throw noHttp2();
+      }
+      created.setLocalWindowSize(SESSION_WINDOW);
+      // Held open only while a stream is (see `release`).
+      if (pooled.active === 0) created.unref();
+    },
+    (error: unknown) => {
+      forget();
+      created.destroy();
+      // A server that speaks only HTTP/1.1 answers an offer of h2 alone with a TLS alert.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL" || code === "ERR_HTTP2_ERROR" || created.alpnProtocol === "http/1.1") throw noHttp2(error);
+      throw error;
+    },
+  );
+  // Awaited by every stream that reserved a place; a failure is theirs to report.
+  ready.catch(() => undefined);
+  const pooled: Pooled = { session: created, ready, active: 0 };
+  sessions.set(key, [...(sessions.get(key) ?? []), pooled]);
   return pooled;
 }
 
