@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import * as http from "node:http";
 import type { ClusterAccess } from "./kubeconfig.ts";
-import { transportFor, type StreamResponse } from "./transport/transport.ts";
+import { transportFor, type StreamResponse, type TransportRequest } from "./transport/transport.ts";
 
 /**
  * The API server answered a streaming request with an error status. `message` is the
@@ -66,15 +66,23 @@ export async function openStream(
   query: Readonly<Record<string, string | undefined>>,
   options: OpenStreamOptions,
 ): Promise<IncomingMessage> {
-  const response = await transportFor(kubeConfig).request({
+  const response = await transportFor(kubeConfig).request(getRequest(path, query, options));
+  return await succeeded(response.statusCode ?? 0, response, path);
+}
+
+function getRequest(path: string, query: Readonly<Record<string, string | undefined>>, options: OpenStreamOptions): TransportRequest {
+  return {
     method: "GET",
     path,
     query,
     headers: { Accept: "application/json, */*" },
     signal: options.signal,
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-  });
-  const status = response.statusCode ?? 0;
+  };
+}
+
+/** The response when its status is 2xx; else the server's error, its body read. */
+async function succeeded<T extends AsyncIterable<Buffer>>(status: number, response: T, path: string): Promise<T> {
   if (status >= 200 && status < 300) return response;
   throw toHttpError(status, await readErrorBody(response), `GET ${path}`);
 }
@@ -103,17 +111,8 @@ export async function openBodyStream(
   query: Readonly<Record<string, string | undefined>>,
   options: OpenStreamOptions,
 ): Promise<StreamResponse> {
-  const response = await transportFor(kubeConfig).stream({
-    method: "GET",
-    path,
-    query,
-    headers: { Accept: "application/json, */*" },
-    signal: options.signal,
-    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-  });
-  const status = response.statusCode;
-  if (status >= 200 && status < 300) return response;
-  throw toHttpError(status, await readErrorBody(response), `GET ${path}`);
+  const response = await transportFor(kubeConfig).stream(getRequest(path, query, options));
+  return await succeeded(response.statusCode, response, path);
 }
 
 async function readErrorBody(response: AsyncIterable<Buffer>): Promise<string> {

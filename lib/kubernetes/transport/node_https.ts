@@ -35,16 +35,30 @@ export function nodeHttpsTransport(kubeConfig: ClusterAccess): KubernetesTranspo
   };
 }
 
-async function stream(kubeConfig: ClusterAccess, request: TransportRequest): Promise<StreamResponse> {
+/** A request's URL, and the TLS options and headers of the kubeconfig's credentials. */
+interface Prepared {
+  readonly url: URL;
+  readonly proxied: boolean;
+  readonly options: https.RequestOptions;
+}
+
+async function prepare(kubeConfig: ClusterAccess, request: TransportRequest): Promise<Prepared> {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
   const url = new URL(`${cluster.server.replace(/\/+$/, "")}${request.path}`);
   for (const [key, value] of Object.entries(request.query ?? {})) {
     if (value !== undefined) url.searchParams.set(key, value);
   }
-  const tls: https.RequestOptions = {};
-  await kubeConfig.applyToHTTPSOptions(tls);
-  if (request.method === "GET" && request.body === undefined && http2Allowed(url.origin, tls, Boolean(cluster.proxyUrl))) {
+  const options: https.RequestOptions = {};
+  // TLS trust, client certificate and key, and the credentials' headers (exec plugins run here).
+  await kubeConfig.applyToHTTPSOptions(options);
+  return { url, proxied: Boolean(cluster.proxyUrl), options };
+}
+
+async function stream(kubeConfig: ClusterAccess, request: TransportRequest): Promise<StreamResponse> {
+  const prepared = await prepare(kubeConfig, request);
+  const { url, options: tls } = prepared;
+  if (request.method === "GET" && request.body === undefined && http2Allowed(url.origin, tls, prepared.proxied)) {
     const headers: Record<string, string> = { "user-agent": "podkit", ...(tls.headers as Record<string, string> | undefined), ...request.headers };
     try {
       return await requestOverHttp2({
@@ -59,7 +73,7 @@ async function stream(kubeConfig: ClusterAccess, request: TransportRequest): Pro
       if ((error as NodeJS.ErrnoException).code !== "PODKIT_NO_HTTP2") throw error;
     }
   }
-  const response = await send(kubeConfig, request);
+  const response = await send(kubeConfig, request, prepared);
   return {
     statusCode: response.statusCode ?? 0,
     [Symbol.asyncIterator]: () => (response as AsyncIterable<Buffer>)[Symbol.asyncIterator](),
@@ -69,20 +83,12 @@ async function stream(kubeConfig: ClusterAccess, request: TransportRequest): Pro
   };
 }
 
-async function send(kubeConfig: ClusterAccess, request: TransportRequest): Promise<IncomingMessage> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
-  const url = new URL(`${cluster.server.replace(/\/+$/, "")}${request.path}`);
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    if (value !== undefined) url.searchParams.set(key, value);
-  }
-  const options: https.RequestOptions = {};
-  // TLS trust, client certificate and key, and the credentials' headers (exec plugins run here).
-  await kubeConfig.applyToHTTPSOptions(options);
+async function send(kubeConfig: ClusterAccess, request: TransportRequest, prepared?: Prepared): Promise<IncomingMessage> {
+  const { url, proxied, options } = prepared ?? (await prepare(kubeConfig, request));
   request.signal?.throwIfAborted();
   // A proxy from the kubeconfig lives in client-node's agent; otherwise pool connections —
   // but not those made without a host name check, which the shared pool's key cannot tell apart.
-  if (!cluster.proxyUrl && url.protocol === "https:" && options.checkServerIdentity === undefined) options.agent = keepAliveAgent;
+  if (!proxied && url.protocol === "https:" && options.checkServerIdentity === undefined) options.agent = keepAliveAgent;
   const body = typeof request.body === "string" ? Buffer.from(request.body, "utf8") : request.body;
   const headers: http.OutgoingHttpHeaders = { ...(options.headers as http.OutgoingHttpHeaders | undefined), "User-Agent": "podkit", ...request.headers };
   if (body !== undefined) headers["Content-Length"] = body.byteLength;
@@ -128,13 +134,8 @@ function zeroMask(mask: Buffer): void {
 }
 
 async function openChannels(kubeConfig: ClusterAccess, path: string, onFrame: (channel: number, data: Buffer) => void): Promise<ChannelSocket> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (cluster === null) throw new Error("Cannot reach the cluster: the kubeconfig has no current cluster");
-  const server = cluster.server.replace(/\/+$/, "");
-  const url = `${server.replace(/^http/, "ws")}${path}`;
-  const options: https.RequestOptions = {};
-  // TLS trust, client certificate and key, and the credentials' headers (exec plugins run here).
-  await kubeConfig.applyToHTTPSOptions(options);
+  const { url: target, options } = await prepare(kubeConfig, { method: "GET", path });
+  const url = target.href.replace(/^http/, "ws");
   // Loaded on first use: a run without files never opens a WebSocket.
   const { default: WebSocket } = await import("ws");
   return await new Promise<ChannelSocket>((resolve, reject) => {
