@@ -16,6 +16,8 @@ export interface LineCheck {
   readonly gaps: readonly (readonly [number, number])[];
   /** The first few lines received more than once. */
   readonly duplicates: readonly string[];
+  /** The first few foreign lines, each cut at 120 characters: what a corrupted line says. */
+  readonly foreignLines: readonly string[];
 }
 
 /** How many runs of lost lines {@link LineCheck.gaps} lists, and duplicates {@link LineCheck.duplicates}. */
@@ -29,7 +31,7 @@ const MAX_GAPS = 5;
  * ```ts
  * const c = new LineChecker(3);
  * for (const l of ["1", "3", "3", "hello"]) c.add(l);
- * c.result(); // { expected: 3, collected: 4, distinct: 2, lost: 1, duplicated: 1, foreign: 1, gaps: [[2, 2]], duplicates: ["3"] }
+ * c.result(); // { expected: 3, collected: 4, distinct: 2, lost: 1, duplicated: 1, foreign: 1, gaps: [[2, 2]], duplicates: ["3"], foreignLines: ["hello"] }
  * ```
  */
 export class LineChecker {
@@ -40,6 +42,7 @@ export class LineChecker {
   #duplicated = 0;
   #foreign = 0;
   readonly #duplicates: string[] = [];
+  readonly #foreignLines: string[] = [];
 
   constructor(expected: number) {
     if (!Number.isInteger(expected) || expected < 0) {
@@ -55,6 +58,7 @@ export class LineChecker {
     const n = /^[1-9][0-9]*$/.test(line) ? Number(line) : Number.NaN;
     if (!(n >= 1 && n <= this.#expected)) {
       this.#foreign++;
+      if (this.#foreignLines.length < MAX_GAPS) this.#foreignLines.push(line.slice(0, 120));
       return;
     }
     const i = n - 1;
@@ -70,9 +74,10 @@ export class LineChecker {
   }
 
   /** Records one line that is not part of the sequence, whatever it says. */
-  addForeign(): void {
+  addForeign(line?: string): void {
     this.#collected++;
     this.#foreign++;
+    if (line !== undefined && this.#foreignLines.length < MAX_GAPS) this.#foreignLines.push(line.slice(0, 120));
   }
 
   /**
@@ -88,7 +93,7 @@ export class LineChecker {
       const line = text.slice(start, nl).replace(/\r$/, "");
       if (prefix === "") this.add(line);
       else if (line.startsWith(prefix)) this.add(line.slice(prefix.length));
-      else this.addForeign();
+      else this.addForeign(line);
       start = nl + 1;
     }
   }
@@ -114,6 +119,7 @@ export class LineChecker {
       foreign: this.#foreign,
       gaps,
       duplicates: [...this.#duplicates],
+      foreignLines: [...this.#foreignLines],
     };
   }
 }

@@ -58,7 +58,7 @@ export function lineProblems(m: Measurement): string[] {
   return [
     ...(l.lost > 0 ? [`lost ${l.lost} of ${l.expected} lines`] : []),
     ...(l.duplicated > 0 ? [`duplicated ${l.duplicated} lines`] : []),
-    ...(l.foreign > 0 ? [`${l.foreign} lines that the container did not print`] : []),
+    ...(l.foreign > 0 ? [`${l.foreign} lines that the container did not print${(l.foreignLines ?? []).length > 0 ? ` (${(l.foreignLines ?? []).map((f) => JSON.stringify(f)).join(", ")})` : ""}`] : []),
     ...(m.observation?.exitCode !== undefined && m.observation.exitCode !== 0 ? [`exit code ${m.observation.exitCode}`] : []),
   ];
 }

@@ -77,7 +77,7 @@ describe("headlineRatios()", () => {
 
 describe("podkitProblems()", () => {
   it("flags lost lines of podkit, and ignores those of baselines", () => {
-    const lines = { expected: 100_000, collected: 99_990, distinct: 99_990, lost: 10, duplicated: 0, foreign: 0, gaps: [], duplicates: [] };
+    const lines = { expected: 100_000, collected: 99_990, distinct: 99_990, lost: 10, duplicated: 0, foreign: 0, gaps: [], duplicates: [], foreignLines: [] };
     const result = suite([
       measurement("podkit", LINES, 1000, { observation: { pods: ["p"], exitCode: 0, lines } }),
       measurement("client-node", LINES, 1000, { observation: { pods: ["p"], lines } }),
@@ -108,7 +108,7 @@ describe("podkitLosses()", () => {
   });
 
   it("says when the faster baseline's result was wrong", () => {
-    const lines = { expected: 100_000, collected: 90_000, distinct: 90_000, lost: 10_000, duplicated: 0, foreign: 0, gaps: [], duplicates: [] };
+    const lines = { expected: 100_000, collected: 90_000, distinct: 90_000, lost: 10_000, duplicated: 0, foreign: 0, gaps: [], duplicates: [], foreignLines: [] };
     const result = suite([
       measurement("podkit", LINES, 3000, { observation: { pods: ["p"], exitCode: 0, lines: { ...lines, distinct: 100_000, lost: 0 } } }),
       measurement("kubectl", LINES, 2000, { observation: { pods: ["p"], exitCode: 0, lines } }),

@@ -35,13 +35,13 @@ describe("LineChecker", () => {
   it("counts a complete sequence as nothing lost", () => {
     const c = new LineChecker(1000);
     for (let i = 1; i <= 1000; i++) c.add(String(i));
-    expect(c.result()).toEqual({ expected: 1000, collected: 1000, distinct: 1000, lost: 0, duplicated: 0, foreign: 0, gaps: [], duplicates: [] });
+    expect(c.result()).toEqual({ expected: 1000, collected: 1000, distinct: 1000, lost: 0, duplicated: 0, foreign: 0, gaps: [], duplicates: [], foreignLines: [] });
   });
 
   it("tells lost, duplicated and foreign lines apart", () => {
     const c = new LineChecker(5);
     for (const l of ["1", "2", "2", "5", "pod \"x\" deleted", "0", "6", "01", ""]) c.add(l);
-    expect(c.result()).toEqual({ expected: 5, collected: 9, distinct: 3, lost: 2, duplicated: 1, foreign: 5, gaps: [[3, 4]], duplicates: ["2"] });
+    expect(c.result()).toEqual({ expected: 5, collected: 9, distinct: 3, lost: 2, duplicated: 1, foreign: 5, gaps: [[3, 4]], duplicates: ["2"], foreignLines: ['pod "x" deleted', "0", "6", "01", ""] });
   });
 
   it("splits chunks of text on newlines and hands back the partial last line", () => {
