@@ -144,8 +144,15 @@ export async function followContainerLogs(options: FollowLogsOptions): Promise<F
     }
     if (!cursor.accept(parsed)) return;
     if (head?.order !== undefined && parsed.order !== undefined && parsed.order >= head.order) {
-      // Read again whole (same timestamp), or only its rest (later): one line either way.
-      if (parsed.order > head.order) parsed = { ...head, line: head.line + parsed.line };
+      // Read again whole (same timestamp), or only its rest (later): one line either way —
+      // but a line that begins a second or more after the piece is not its rest. At every
+      // rotation the runtime closes the old file with the piece of the line it was writing
+      // and writes the rest into the new one; a stream that skipped files in between meets
+      // another line first. The piece is then a line of its own.
+      if (parsed.order > head.order) {
+        if (Date.parse(parsed.timestamp) - Date.parse(head.timestamp) < ROTATION_GAP_MS) parsed = { ...head, line: head.line + parsed.line };
+        else emit(head);
+      }
       head = undefined;
     }
     emit(parsed);

@@ -292,6 +292,14 @@ describe("followContainerLogs", () => {
       ]);
     });
 
+    it("keeps the piece as a line of its own when the next line begins a second or more later (files skipped)", async () => {
+      expect(await run("2026-01-01T10:00:05.0Z 3100809\n")).toEqual([
+        "2026-01-01T10:00:00.1Z 372224",
+        "2026-01-01T10:00:00.2Z 3",
+        "2026-01-01T10:00:05.0Z 3100809",
+      ]);
+    });
+
     it("keeps the line whole, once, when it can be read again from its start", async () => {
       expect(await run("2026-01-01T10:00:00.1Z 372224\n2026-01-01T10:00:00.2Z 372225\n2026-01-01T10:00:00.4Z 372226\n")).toEqual([
         "2026-01-01T10:00:00.1Z 372224",
